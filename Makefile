@@ -1,0 +1,40 @@
+# hikyuu_live: the two commands of the README.
+#   make demo  - the main job on embedded defaults (no broker, no database server, no internet)
+#   make test  - the whole test suite, with every service it needs started locally
+# Both install what they need from nothing: a .venv with the package, and system packages via apt.
+
+PY ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: demo test lint bench flat clean services
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PY) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q -e '.[dev]'
+	touch $(STAMP)
+
+services: $(STAMP)
+	bash scripts/system_deps.sh
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/lint-imports
+
+test: services lint
+	bash scripts/run_tests.sh
+
+demo: $(STAMP)
+	$(BIN)/python -m hikyuu_live.demo
+
+bench: $(STAMP)
+	for b in bench/bench_*.py; do $(BIN)/python -m bench.$$(basename $$b .py) || exit 1; done
+
+# Regenerate the FlatBuffers Python code from schemas/ with the pinned flatc.
+flat: $(STAMP)
+	$(BIN)/flatc --python --gen-onefile --python-typing -o hikyuu_live/data/flat schemas/spot.fbs
+
+clean:
+	rm -rf $(VENV) .pytest_cache build *.egg-info
