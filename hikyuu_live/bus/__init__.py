@@ -1,0 +1,29 @@
+"""The quote bus: NNG pub/sub carrying Hikyuu-framed FlatBuffers spot cycles. The only pynng user."""
+
+from hikyuu_live.bus.framing import (
+    END_MARKER,
+    HEARTBEAT_TOPIC,
+    SPOT_TOPIC,
+    START_MARKER,
+    CycleAssembler,
+    CycleReport,
+    Heartbeat,
+    SubscriberStats,
+)
+from hikyuu_live.bus.publisher import CycleWriter, PublisherStats, QuotePublisher
+from hikyuu_live.bus.subscriber import SpotSubscriber
+
+__all__ = [
+    "END_MARKER",
+    "HEARTBEAT_TOPIC",
+    "SPOT_TOPIC",
+    "START_MARKER",
+    "CycleAssembler",
+    "CycleReport",
+    "CycleWriter",
+    "Heartbeat",
+    "PublisherStats",
+    "QuotePublisher",
+    "SpotSubscriber",
+    "SubscriberStats",
+]

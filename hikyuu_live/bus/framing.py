@@ -1,0 +1,298 @@
+"""Quote-bus framing: topics, markers, heartbeats and the receive state machine. No sockets here.
+
+Hikyuu frames a poll cycle as ``:spot:[start spot]``, data messages ``:spot:`` + SpotList, then
+``:spot:[end spot]``, over best-effort pub/sub. Its receiver drops everything until a start marker,
+so one lost marker loses a whole cycle, and it cannot tell that a data message went missing.
+
+``CycleAssembler`` keeps Hikyuu's marker semantics and adds what the extension fields of each
+SpotList allow (``session_id``, ``cycle_id``, ``seq``, ``msg_count``):
+
+- a cycle whose start marker was lost is *recovered* from its first data message;
+- a cycle closes on its end marker, or as soon as all ``msg_count`` messages have arrived (so a lost
+  end marker costs nothing), or when a message of a newer cycle arrives, or after a timeout;
+- missing ``seq`` numbers are reported as gaps, skipped cycle ids as lost cycles, a new
+  ``session_id`` as a publisher restart.
+
+Heartbeats and other extension messages use the ``:hkl:`` prefix, never ``:spot:``: Hikyuu's agent
+subscribes by the ``:spot:`` prefix and would try to parse anything else under it.
+"""
+
+from __future__ import annotations
+
+import logging
+import struct
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from hikyuu_live.data.codec import DecodedBatch, decode_spotlist
+from hikyuu_live.data.spot import SPOT_DTYPE
+from hikyuu_live.errors import DecodeError
+
+log = logging.getLogger(__name__)
+
+SPOT_TOPIC = b":spot:"
+START_MARKER = b":spot:[start spot]"
+END_MARKER = b":spot:[end spot]"
+EXT_TOPIC = b":hkl:"
+HEARTBEAT_TOPIC = b":hkl:hb:"
+_HEARTBEAT = struct.Struct("<QQqd")  # session_id, last cycle_id, send_time_us, heartbeat interval (s)
+
+
+@dataclass(frozen=True, slots=True)
+class Heartbeat:
+    """Sent by an idle publisher so subscribers can tell "quiet market" from "dead feed"."""
+
+    session_id: int
+    last_cycle_id: int
+    send_time_us: int
+    interval_s: float
+
+
+def encode_heartbeat(hb: Heartbeat) -> bytes:
+    return HEARTBEAT_TOPIC + _HEARTBEAT.pack(hb.session_id, hb.last_cycle_id, hb.send_time_us, hb.interval_s)
+
+
+def decode_heartbeat(msg: bytes) -> Heartbeat:
+    body = msg[len(HEARTBEAT_TOPIC):]
+    if len(body) != _HEARTBEAT.size:
+        raise DecodeError("bad_heartbeat", f"{len(body)} bytes")
+    return Heartbeat(*_HEARTBEAT.unpack(body))
+
+
+@dataclass(slots=True)
+class CycleReport:
+    """One finished cycle as the subscriber saw it.
+
+    ``closed_by`` is ``"end"`` (end marker), ``"count"`` (all ``msg_count`` messages arrived),
+    ``"next"`` (a newer cycle began first) or ``"timeout"``. ``latency_s`` runs from the send time of
+    the cycle's first message to the moment the cycle closed (wall clocks of both hosts).
+    """
+
+    session_id: int
+    cycle_id: int
+    source: str
+    spots: np.ndarray
+    msg_count: int | None
+    received: int
+    missing_seqs: list[int]
+    complete: bool
+    recovered: bool
+    closed_by: str
+    first_send_us: int
+    closed_us: int
+
+    @property
+    def latency_s(self) -> float:
+        return (self.closed_us - self.first_send_us) / 1e6 if self.first_send_us else 0.0
+
+
+@dataclass(slots=True)
+class SubscriberStats:
+    """Counters read by ``spot_listen``, the GUI monitor and metrics."""
+
+    messages: int = 0
+    data_messages: int = 0
+    spots: int = 0
+    cycles: int = 0
+    complete_cycles: int = 0
+    incomplete_cycles: int = 0
+    recovered_cycles: int = 0
+    gaps: int = 0
+    lost_cycles: int = 0
+    late_messages: int = 0
+    duplicate_messages: int = 0
+    publisher_restarts: int = 0
+    heartbeats: int = 0
+    callback_errors: int = 0
+    decode_errors: Counter[str] = field(default_factory=Counter)
+    dropped_spots: Counter[str] = field(default_factory=Counter)
+    last_cycle_latency_s: float = 0.0
+    last_cycle_spots: int = 0
+    last_cycle_id: int = 0
+    last_message_us: int = 0
+
+
+@dataclass(slots=True)
+class _OpenCycle:
+    session_id: int
+    cycle_id: int  # 0 until the first data message names it (or for Hikyuu's own producers)
+    source: str = ""
+    msg_count: int | None = None
+    seqs: set[int] = field(default_factory=set)
+    batches: list[np.ndarray] = field(default_factory=list)
+    recovered: bool = False
+    first_send_us: int = 0
+    last_rx_us: int = 0
+
+
+class CycleAssembler:
+    """Turns raw bus messages into batches and cycles (see the module docstring).
+
+    ``on_batch`` fires for every data message as it arrives; ``on_cycle`` once per cycle when it
+    closes. Both run in the caller of ``feed``. ``now_us`` gives wall time in epoch microseconds.
+    """
+
+    def __init__(
+        self,
+        on_batch: Callable[[DecodedBatch], None] | None,
+        on_cycle: Callable[[CycleReport], None] | None,
+        stats: SubscriberStats,
+        *,
+        cycle_timeout_s: float = 10.0,
+    ) -> None:
+        self._on_batch = on_batch
+        self._on_cycle = on_cycle
+        self.stats = stats
+        self._timeout_us = int(cycle_timeout_s * 1e6)
+        self._open: _OpenCycle | None = None
+        self._session = 0
+        self._last_cycle = 0  # newest cycle id seen in this session
+
+    # ------------------------------------------------------------------ input
+    def feed(self, msg: bytes, now_us: int) -> None:
+        st = self.stats
+        st.messages += 1
+        st.last_message_us = now_us
+        if msg.startswith(START_MARKER):
+            self._start_marker(now_us)
+        elif msg.startswith(END_MARKER):
+            if self._open is not None:
+                self._close("end", now_us)
+        elif msg.startswith(SPOT_TOPIC):
+            self._data(msg, now_us)
+        elif msg.startswith(HEARTBEAT_TOPIC):
+            self._heartbeat(msg)
+
+    def check_timeout(self, now_us: int) -> None:
+        """Close a cycle that has heard nothing for ``cycle_timeout_s`` (its end marker and tail lost)."""
+        cyc = self._open
+        if cyc is not None and now_us - cyc.last_rx_us > self._timeout_us:
+            self._close("timeout", now_us)
+
+    # ------------------------------------------------------------------ handlers
+    def _start_marker(self, now_us: int) -> None:
+        if self._open is not None:
+            self._close("next", now_us)
+        self._open = _OpenCycle(session_id=0, cycle_id=0, last_rx_us=now_us)
+
+    def _heartbeat(self, msg: bytes) -> None:
+        try:
+            hb = decode_heartbeat(msg)
+        except DecodeError as e:
+            self.stats.decode_errors[e.reason] += 1
+            return
+        self.stats.heartbeats += 1
+        if hb.session_id == self._session and hb.last_cycle_id > self._last_cycle and self._open is None:
+            # whole cycles (markers and data) vanished between two heartbeats
+            self.stats.lost_cycles += hb.last_cycle_id - self._last_cycle
+            self._last_cycle = hb.last_cycle_id
+
+    def _data(self, msg: bytes, now_us: int) -> None:
+        st = self.stats
+        try:
+            batch = decode_spotlist(memoryview(msg)[len(SPOT_TOPIC):])
+        except DecodeError as e:
+            st.decode_errors[e.reason] += 1
+            log.warning("dropped a bad data message: %s", e)
+            return
+        st.data_messages += 1
+        st.spots += len(batch.spots)
+        for reason, count in batch.dropped.items():
+            st.dropped_spots[reason] += count
+        meta = batch.meta
+        if meta is not None and not self._place(batch, now_us):
+            self._emit_batch(batch)  # a late message of a closed cycle: its spots still count
+            return
+        if meta is None:  # Hikyuu's own producer: markers only
+            if self._open is None:
+                self._open = _OpenCycle(session_id=0, cycle_id=0, recovered=True, last_rx_us=now_us)
+            self._open.batches.append(batch.spots)
+            self._open.last_rx_us = now_us
+        self._emit_batch(batch)
+        cyc = self._open
+        if cyc is not None and cyc.msg_count is not None and len(cyc.seqs) >= cyc.msg_count:
+            self._close("count", now_us)
+
+    def _place(self, batch: DecodedBatch, now_us: int) -> bool:
+        """Put a message with extension fields into its cycle; False if it belongs to a closed one."""
+        meta = batch.meta
+        assert meta is not None
+        st = self.stats
+        if meta.session_id != self._session:
+            if self._session:
+                st.publisher_restarts += 1
+                log.info("publisher restarted (session %x -> %x)", self._session, meta.session_id)
+            self._session, self._last_cycle = meta.session_id, 0
+        elif meta.cycle_id < self._last_cycle or (
+            meta.cycle_id == self._last_cycle and (self._open is None or self._open.cycle_id != meta.cycle_id)
+        ):
+            st.late_messages += 1
+            return False
+        cyc = self._open
+        if cyc is not None and cyc.cycle_id and (cyc.session_id, cyc.cycle_id) != (meta.session_id, meta.cycle_id):
+            self._close("next", now_us)
+            cyc = None
+        if cyc is None:
+            cyc = self._open = _OpenCycle(session_id=0, cycle_id=0, recovered=True)
+        if not cyc.cycle_id:
+            if self._last_cycle and meta.cycle_id > self._last_cycle + 1:
+                st.lost_cycles += meta.cycle_id - self._last_cycle - 1
+            cyc.session_id, cyc.cycle_id = meta.session_id, meta.cycle_id
+            cyc.source, cyc.msg_count, cyc.first_send_us = meta.source, meta.msg_count, meta.send_time_us
+            self._last_cycle = meta.cycle_id
+        if meta.seq in cyc.seqs:
+            st.duplicate_messages += 1
+            return True
+        cyc.seqs.add(meta.seq)
+        cyc.batches.append(batch.spots)
+        cyc.last_rx_us = now_us
+        cyc.first_send_us = min(cyc.first_send_us, meta.send_time_us) or meta.send_time_us
+        return True
+
+    def _emit_batch(self, batch: DecodedBatch) -> None:
+        if self._on_batch is None:
+            return
+        try:
+            self._on_batch(batch)
+        except Exception:
+            self.stats.callback_errors += 1
+            log.exception("on_batch callback failed")
+
+    def _close(self, closed_by: str, now_us: int) -> None:
+        cyc, self._open = self._open, None
+        assert cyc is not None
+        st = self.stats
+        if cyc.msg_count is not None:
+            missing = sorted(set(range(cyc.msg_count)) - cyc.seqs)
+            complete = not missing
+        else:  # Hikyuu's producers: complete when framed by both markers
+            missing = []
+            complete = closed_by == "end" and not cyc.recovered
+        spots = np.concatenate(cyc.batches) if cyc.batches else np.zeros(0, dtype=SPOT_DTYPE)
+        report = CycleReport(
+            session_id=cyc.session_id, cycle_id=cyc.cycle_id, source=cyc.source, spots=spots,
+            msg_count=cyc.msg_count, received=len(cyc.seqs) or len(cyc.batches), missing_seqs=missing,
+            complete=complete, recovered=cyc.recovered, closed_by=closed_by, first_send_us=cyc.first_send_us,
+            closed_us=now_us,
+        )
+        st.cycles += 1
+        st.gaps += len(missing)
+        st.recovered_cycles += cyc.recovered
+        if complete:
+            st.complete_cycles += 1
+        else:
+            st.incomplete_cycles += 1
+            log.warning("cycle %s closed by %s incomplete: %d of %s messages, missing seqs %s",
+                        cyc.cycle_id, closed_by, report.received, cyc.msg_count, missing[:20])
+        st.last_cycle_latency_s = report.latency_s
+        st.last_cycle_spots = len(spots)
+        st.last_cycle_id = cyc.cycle_id
+        if self._on_cycle is not None:
+            try:
+                self._on_cycle(report)
+            except Exception:
+                st.callback_errors += 1
+                log.exception("on_cycle callback failed")

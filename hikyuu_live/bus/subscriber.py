@@ -1,0 +1,210 @@
+"""The subscriber API for strategy processes (the role of Hikyuu's ``SpotAgent``).
+
+It dials the publisher without blocking (nng keeps redialling until a publisher listens and after
+it restarts, so a strategy may start before its collector), runs the framing state machine on its
+own receive thread, and hands out:
+
+- ``on_batch(DecodedBatch)``: every data message, right after it is decoded (cheapest; arrays);
+- ``on_spot(Spot)``: every spot of every data message, after ``on_batch`` (convenient, about
+  10 µs per spot of Python overhead: prefer ``on_batch``/``on_cycle`` for the full market);
+- ``on_cycle(CycleReport)``: once per cycle, when it closes (end marker, all messages received,
+  next cycle begun, or timeout), with all of the cycle's spots.
+
+All callbacks run on the receive thread, one at a time, in arrival order; an exception in a callback
+is logged and counted and never stops the subscriber. ``latest()`` returns the newest spot of every
+code seen so far, for late joiners.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable
+
+import numpy as np
+import pynng
+
+from hikyuu_live.bus.framing import EXT_TOPIC, SPOT_TOPIC, CycleAssembler, CycleReport, SubscriberStats
+from hikyuu_live.bus.publisher import MAX_BUFFER_MSGS, State
+from hikyuu_live.data.codec import DecodedBatch
+from hikyuu_live.data.spot import SPOT_DTYPE, Spot, market_codes, spot_from_row
+from hikyuu_live.errors import BusBroken, BusClosed
+
+log = logging.getLogger(__name__)
+
+
+def _now_us() -> int:
+    return time.time_ns() // 1000
+
+
+class SpotSubscriber:
+    """Subscribe to a quote bus address; see the module docstring for callbacks and threads."""
+
+    def __init__(
+        self,
+        address: str,
+        *,
+        on_batch: Callable[[DecodedBatch], None] | None = None,
+        on_spot: Callable[[Spot], None] | None = None,
+        on_cycle: Callable[[CycleReport], None] | None = None,
+        stale_after_s: float = 5.0,
+        cycle_timeout_s: float = 10.0,
+        recv_buffer_msgs: int = MAX_BUFFER_MSGS,
+        reconnect_min_ms: int = 100,
+        reconnect_max_ms: int = 2000,
+        keep_latest: bool = True,
+    ) -> None:
+        self.address = address
+        self._on_batch_user = on_batch
+        self._on_spot = on_spot
+        self.stale_after_s = stale_after_s
+        self.recv_buffer_msgs = recv_buffer_msgs
+        self.reconnect_min_ms = reconnect_min_ms
+        self.reconnect_max_ms = reconnect_max_ms
+        self.keep_latest = keep_latest
+        self.stats = SubscriberStats()
+        self.state = State.NEW
+        self._assembler = CycleAssembler(self._handle_batch, on_cycle, self.stats, cycle_timeout_s=cycle_timeout_s)
+        self._sock: pynng.Sub0 | None = None
+        self._thread: threading.Thread | None = None
+        self._stop = threading.Event()
+        self._started_mono = 0.0
+        self._last_rx_mono = 0.0
+        self._stale_logged = False
+        self._latest_lock = threading.Lock()
+        self._latest = np.zeros(0, dtype=SPOT_DTYPE)
+        self._pending: list[np.ndarray] = []
+        self._pending_rows = 0
+
+    # ------------------------------------------------------------------ lifecycle
+    def start(self) -> SpotSubscriber:
+        if self.state is State.RUNNING:
+            return self
+        if self.state is State.CLOSED:
+            raise BusClosed("subscriber was stopped")
+        sock = pynng.Sub0(
+            recv_buffer_size=self.recv_buffer_msgs,
+            recv_timeout=100,
+            reconnect_time_min=self.reconnect_min_ms,
+            reconnect_time_max=self.reconnect_max_ms,
+        )
+        sock.subscribe(SPOT_TOPIC)
+        sock.subscribe(EXT_TOPIC)
+        try:
+            sock.dial(self.address, block=False)
+        except pynng.NNGException as e:
+            sock.close()
+            raise BusBroken(f"cannot dial {self.address}: {e}") from e
+        self._sock = sock
+        self.state = State.RUNNING
+        self._started_mono = self._last_rx_mono = time.monotonic()
+        self._thread = threading.Thread(target=self._run, name=f"spot-sub {self.address}", daemon=True)
+        self._thread.start()
+        log.info("subscribed to %s", self.address)
+        return self
+
+    def stop(self) -> None:
+        if self.state is not State.RUNNING:
+            self.state = State.CLOSED
+            return
+        self._stop.set()
+        if self._thread is not None and self._thread is not threading.current_thread():
+            self._thread.join(timeout=5)
+        if self._sock is not None:
+            self._sock.close()
+        self.state = State.CLOSED
+
+    close = stop
+
+    def __enter__(self) -> SpotSubscriber:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    # ------------------------------------------------------------------ status
+    @property
+    def is_running(self) -> bool:
+        return self.state is State.RUNNING
+
+    @property
+    def is_connected(self) -> bool:
+        """True while a pipe to a publisher is up."""
+        sock = self._sock
+        return bool(sock is not None and self.state is State.RUNNING and sock.pipes)
+
+    @property
+    def is_stale(self) -> bool:
+        """No data and no heartbeat for ``stale_after_s`` (or never anything since start)."""
+        return self.state is State.RUNNING and time.monotonic() - self._last_rx_mono > self.stale_after_s
+
+    @property
+    def seconds_since_last_message(self) -> float:
+        return time.monotonic() - self._last_rx_mono
+
+    def latest(self) -> np.ndarray:
+        """The newest spot of every ``market+code`` received so far (a copy)."""
+        with self._latest_lock:
+            self._merge_pending()
+            return self._latest.copy()
+
+    # ------------------------------------------------------------------ internals
+    def _merge_pending(self) -> None:
+        if not self._pending:
+            return
+        allrows = np.concatenate([self._latest, *self._pending])
+        self._pending, self._pending_rows = [], 0
+        keys = market_codes(allrows)
+        # keep the last occurrence of each key: unique over the reversed array
+        _, idx = np.unique(keys[::-1], return_index=True)
+        self._latest = allrows[::-1][idx]
+
+    def _handle_batch(self, batch: DecodedBatch) -> None:
+        if self.keep_latest and len(batch.spots):
+            with self._latest_lock:
+                self._pending.append(batch.spots)
+                self._pending_rows += len(batch.spots)
+                if self._pending_rows > 4 * max(len(self._latest), 10_000):
+                    self._merge_pending()  # bound memory when nobody asks for latest()
+        if self._on_batch_user is not None:
+            self._on_batch_user(batch)
+        if self._on_spot is not None:
+            for row in batch.spots:
+                try:
+                    self._on_spot(spot_from_row(row))
+                except Exception:
+                    self.stats.callback_errors += 1
+                    log.exception("on_spot callback failed")
+
+    def _run(self) -> None:
+        sock = self._sock
+        assert sock is not None
+        while not self._stop.is_set():
+            try:
+                msg = sock.recv()
+            except pynng.Timeout:
+                self._idle()
+                continue
+            except pynng.Closed:
+                break
+            except pynng.NNGException:
+                log.exception("receive failed on %s", self.address)
+                time.sleep(0.1)
+                continue
+            self._last_rx_mono = time.monotonic()
+            if self._stale_logged:
+                log.info("feed on %s is live again", self.address)
+                self._stale_logged = False
+            try:
+                self._assembler.feed(msg, _now_us())
+            except Exception:  # the state machine must survive anything a peer sends
+                self.stats.decode_errors["internal"] += 1
+                log.exception("failed to handle a message from %s", self.address)
+
+    def _idle(self) -> None:
+        self._assembler.check_timeout(_now_us())
+        if self.is_stale and not self._stale_logged:
+            self._stale_logged = True
+            log.warning("feed on %s is stale: nothing for %.1f s (no data, no heartbeat)",
+                        self.address, self.seconds_since_last_message)
