@@ -222,6 +222,21 @@ class QuotePublisher:
     def last_cycle_id(self) -> int:
         return self._cycle_id
 
+    @property
+    def subscriber_count(self) -> int:
+        """Connected subscriber pipes right now (0 when closed)."""
+        sock = self._sock
+        return len(sock.pipes) if sock is not None and self.state is State.RUNNING else 0
+
+    def wait_for_subscribers(self, count: int = 1, timeout_s: float = 10.0) -> bool:
+        """Block until ``count`` subscribers are connected (pub/sub drops what is sent before that)."""
+        deadline = time.monotonic() + timeout_s
+        while self.subscriber_count < count:
+            if time.monotonic() >= deadline:
+                return False
+            time.sleep(0.01)
+        return True
+
     # ------------------------------------------------------------------ internals
     def _send(self, msg: bytes, spots: int = 0) -> None:
         sock = self._sock

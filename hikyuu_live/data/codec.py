@@ -318,7 +318,6 @@ def _strings(r: _Reader, tpos: np.ndarray, foff: np.ndarray, width: int, reason:
 
 def _parse_datetimes(mat: np.ndarray, length: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """``YYYY-MM-DD[ HH:MM:SS[.f{1,6}]]`` (``/`` and ``T`` accepted) -> (M8[us], valid)."""
-    n = len(mat)
     d = mat.astype(np.int16) - 48
     isdig = (d >= 0) & (d <= 9)
     cols = np.arange(_DT_CHARS)

@@ -1,0 +1,81 @@
+"""Hypothesis feeds random and mutated messages to the decoder and the receive state machine:
+the only exception allowed out of the decoder is DecodeError, and nothing hangs or crashes."""
+
+from __future__ import annotations
+
+import numpy as np
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from hikyuu_live.bus.framing import END_MARKER, SPOT_TOPIC, START_MARKER, CycleAssembler, SubscriberStats
+from hikyuu_live.data.codec import BatchMeta, decode_spotlist, encode_spots
+from hikyuu_live.data.flat.builder import build_spotlist
+from hikyuu_live.data.spot import SPOT_DTYPE
+from hikyuu_live.errors import DecodeError
+from tests.spot_factory import make_spots
+
+VALID = [
+    encode_spots(make_spots(5, seed=1), BatchMeta(1, 1, 0, 1, "qq", 1)),
+    encode_spots(make_spots(1, seed=2)),
+    build_spotlist(make_spots(3, seed=3)),
+    build_spotlist(make_spots(2, seed=4), BatchMeta(2, 3, 1, 2, "qmt", 9)),
+]
+FUZZ = settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+
+def _decode_or_reject(buf: bytes) -> None:
+    try:
+        out = decode_spotlist(buf)
+    except DecodeError as e:
+        assert e.reason
+        return
+    assert out.spots.dtype == SPOT_DTYPE
+    assert not np.isnat(out.spots["datetime"]).any()
+
+
+@FUZZ
+@given(st.binary(max_size=2048))
+def test_random_bytes_never_crash_the_decoder(data):
+    _decode_or_reject(data)
+
+
+@st.composite
+def mutated(draw):
+    buf = bytearray(draw(st.sampled_from(VALID)))
+    for _ in range(draw(st.integers(1, 8))):
+        kind = draw(st.sampled_from(["flip", "set", "cut", "insert"]))
+        if kind == "cut":
+            buf = buf[: draw(st.integers(0, len(buf)))]
+        elif not buf:
+            break
+        elif kind == "insert":
+            pos = draw(st.integers(0, len(buf)))
+            buf[pos:pos] = draw(st.binary(min_size=1, max_size=8))
+        else:
+            pos = draw(st.integers(0, len(buf) - 1))
+            buf[pos] = draw(st.integers(0, 255)) if kind == "set" else buf[pos] ^ (1 << draw(st.integers(0, 7)))
+    return bytes(buf)
+
+
+@FUZZ
+@given(mutated())
+def test_mutated_messages_never_crash_the_decoder(buf):
+    _decode_or_reject(buf)
+
+
+@FUZZ
+@given(st.lists(st.one_of(
+    st.sampled_from([START_MARKER, END_MARKER, b":hkl:hb:", b":hkl:hb:" + b"\0" * 32, b":spot:[start"]),
+    mutated().map(lambda b: SPOT_TOPIC + b),
+    st.binary(max_size=64),
+), max_size=30))
+def test_state_machine_survives_any_message_sequence(messages):
+    stats = SubscriberStats()
+    cycles = []
+    asm = CycleAssembler(None, cycles.append, stats, cycle_timeout_s=1.0)
+    for i, m in enumerate(messages):
+        asm.feed(m, 1_000_000 * i)
+    asm.check_timeout(10**12)
+    assert stats.messages == len(messages)
+    assert stats.cycles == len(cycles)
+    assert all(c.spots.dtype == SPOT_DTYPE for c in cycles)
