@@ -73,9 +73,8 @@ class SpotSubscriber:
         self._last_rx_mono = 0.0
         self._stale_logged = False
         self._latest_lock = threading.Lock()
-        self._latest = np.zeros(0, dtype=SPOT_DTYPE)
-        self._pending: list[np.ndarray] = []
-        self._pending_rows = 0
+        self._latest = np.zeros(1024, dtype=SPOT_DTYPE)  # rows 0..len(_index)-1 are in use
+        self._index: dict[str, int] = {}  # market+code -> row of _latest
 
     # ------------------------------------------------------------------ lifecycle
     def start(self) -> SpotSubscriber:
@@ -146,27 +145,27 @@ class SpotSubscriber:
     def latest(self) -> np.ndarray:
         """The newest spot of every ``market+code`` received so far (a copy)."""
         with self._latest_lock:
-            self._merge_pending()
-            return self._latest.copy()
+            return self._latest[: len(self._index)].copy()
 
     # ------------------------------------------------------------------ internals
-    def _merge_pending(self) -> None:
-        if not self._pending:
-            return
-        allrows = np.concatenate([self._latest, *self._pending])
-        self._pending, self._pending_rows = [], 0
-        keys = market_codes(allrows)
-        # keep the last occurrence of each key: unique over the reversed array
-        _, idx = np.unique(keys[::-1], return_index=True)
-        self._latest = allrows[::-1][idx]
+    def _remember(self, spots: np.ndarray) -> None:
+        """Keep the newest row per code: a dict lookup per spot (about 0.2 µs), no per-cycle sort."""
+        index = self._index
+        rows = [index.setdefault(k, len(index)) for k in market_codes(spots).tolist()]
+        if len(index) > len(self._latest):
+            grown = np.zeros(max(len(index), 2 * len(self._latest)), dtype=SPOT_DTYPE)
+            grown[: len(self._latest)] = self._latest
+            self._latest = grown
+        if len(set(rows)) == len(rows):
+            self._latest[rows] = spots
+        else:  # a code twice in one batch: numpy does not promise which duplicate wins, so go in order
+            for row, spot in zip(rows, spots, strict=True):
+                self._latest[row] = spot
 
     def _handle_batch(self, batch: DecodedBatch) -> None:
         if self.keep_latest and len(batch.spots):
             with self._latest_lock:
-                self._pending.append(batch.spots)
-                self._pending_rows += len(batch.spots)
-                if self._pending_rows > 4 * max(len(self._latest), 10_000):
-                    self._merge_pending()  # bound memory when nobody asks for latest()
+                self._remember(batch.spots)
         if self._on_batch_user is not None:
             self._on_batch_user(batch)
         if self._on_spot is not None:
