@@ -193,7 +193,7 @@ class LiveBars:
                     agg[i] = (sel["open"][0], sel["high"].max(), sel["low"].min(), sel["amount"].sum(),
                               sel["volume"].sum(), 1.0)
             cur = self._cur[k]
-            for i, s in enumerate(cur.series):  # a stored bar of this very period is rebuilt live
+            for s in cur.series:  # a stored bar of this very period is rebuilt live
                 if s.n and s.data[s.n - 1]["datetime"].astype("M8[D]") == label:
                     s.pop_last()
             self._period[k] = (int(label.astype("M8[us]").astype(np.int64)), agg)
