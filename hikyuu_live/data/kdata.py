@@ -9,7 +9,7 @@ at 00:00; week bars with that week's Friday, month/quarter/half-year/year bars w
 day of the period. Intraday bars of ``g`` minutes are labelled ``session_open + (floor(elapsed/g)+1)*g``
 within each session (09:30-11:30, 13:00-15:00), so the 1-minute bar 09:31 holds trades of
 [09:30:00, 09:31:00), the 60-minute bars are 10:30, 11:30, 14:00, 15:00, and the 2-hour bars 11:30
-and 15:00. See ``hikyuu_live/strategy/bars.py`` for auction, close and lunch rules.
+and 15:00. See ``hikyuu_live.data.bars.py`` for auction, close and lunch rules.
 """
 
 from __future__ import annotations
