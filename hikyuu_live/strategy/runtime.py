@@ -1,0 +1,353 @@
+"""``Strategy``: a live strategy process, Hikyuu's API on hikyuu_live's bus, bars and brokers.
+
+Threads and ordering. The bus subscriber decodes messages on its own thread and only queues them;
+every user callback (``on_change``, ``on_received_spot``, timers) runs **serially in the thread that
+called ``start()``**, as in Hikyuu, so user code needs no locks:
+
+- ``on_change(stg, stock, spot)``: once per spot of a stock in the context, as each data message
+  arrives, after the live bars have taken that message in (so ``get_kdata`` inside it already shows the
+  spot). Any time of day, as Hikyuu.
+- ``on_received_spot(stg, rev_time)``: once per **cycle** (Hikyuu fired it once per data message despite
+  its documentation), after every ``on_change`` of that cycle; ``rev_time`` is when the cycle closed.
+- timers (``run_daily``, ``run_daily_at``): see ``hikyuu_live.strategy.schedule``.
+
+A slow callback delays what is queued behind it; that delay is measured (``stats.max_lateness_s``,
+a warning when an event waits longer than ``late_warn_s``), and when more than ``max_pending``
+messages are waiting they are merged into one update carrying the newest spot of each stock
+(``stats.coalesced_spots`` counts what was merged away): work never piles up unseen.
+"""
+
+from __future__ import annotations
+
+import inspect
+import logging
+import signal
+import threading
+import time
+from collections import deque
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from datetime import time as dtime
+from typing import Any
+
+import numpy as np
+
+from hikyuu_live.bus import CycleReport, SpotSubscriber
+from hikyuu_live.clock import EXCHANGE_TZ, Clock, LiveClock
+from hikyuu_live.data.bars import LiveBars
+from hikyuu_live.data.codec import DecodedBatch
+from hikyuu_live.data.kdata import KType, parse_ktype
+from hikyuu_live.data.spot import BOOK_FIELDS, PRICE_FIELDS, Spot, market_codes
+from hikyuu_live.strategy.context import Stock, StrategyContext, normalize_code
+from hikyuu_live.strategy.schedule import Timer, TimerTable
+
+log = logging.getLogger(__name__)
+
+DEFAULT_QUOTATION_SERVER = "ipc:///tmp/hikyuu_real.ipc"
+Preloader = Callable[[list[str], KType, int], Mapping[str, np.ndarray]]
+
+
+@dataclass(slots=True)
+class RuntimeStats:
+    batches: int = 0
+    cycles: int = 0
+    spots: int = 0
+    on_change_calls: int = 0
+    callback_errors: int = 0
+    timer_runs: int = 0
+    late_events: int = 0
+    max_lateness_s: float = 0.0
+    coalesced_spots: int = 0
+    slowest_callback_s: float = 0.0
+
+
+def _check_arity(func: Callable[..., Any], n: int, what: str) -> None:
+    try:
+        params = inspect.signature(func).parameters.values()
+    except (TypeError, ValueError):
+        return
+    positional = [p for p in params if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+    if not any(p.kind == p.VAR_POSITIONAL for p in params) and len(positional) != n:
+        raise TypeError(f"{what} callback must take {n} arguments, {func!r} takes {len(positional)}")
+
+
+class Strategy:
+    """A live strategy. See the module docstring for when each callback fires."""
+
+    def __init__(
+        self,
+        code_list: Iterable[str] | None = None,
+        ktype_list: Iterable[str | KType] | None = None,
+        preload_num: Mapping[str, int] | None = None,
+        name: str = "Strategy",
+        config: Any = None,
+        *,
+        context: StrategyContext | None = None,
+        quotation_server: str | None = None,
+        broker: Any = None,
+        preloader: Preloader | None = None,
+        is_trading_day: Callable[[date], bool] | None = None,
+        clock: Clock | None = None,
+        late_warn_s: float = 1.0,
+        max_pending: int = 256,
+    ) -> None:
+        self.name = name
+        self.context = context or StrategyContext.create(code_list or (), ktype_list or ("DAY",), preload_num)
+        self.config = config
+        self.quotation_server = quotation_server or DEFAULT_QUOTATION_SERVER
+        self.broker = broker
+        self.clock = clock or LiveClock()
+        self.is_trading_day = is_trading_day or (lambda d: d.weekday() < 5)
+        self.preloader = preloader
+        self.late_warn_s = late_warn_s
+        self.max_pending = max_pending
+        self.stats = RuntimeStats()
+        self.timers = TimerTable(self.is_trading_day)
+        self.bars: LiveBars | None = None
+        self.subscriber: SpotSubscriber | None = None
+        self._on_change: Callable[[Strategy, Stock, Spot], None] | None = None
+        self._on_received: Callable[[Strategy, datetime], None] | None = None
+        self._events: deque[tuple[str, Any, float]] = deque()
+        self._wake = threading.Condition()
+        self._stop = threading.Event()
+        self._stocks: dict[str, Stock] = {}
+        self.running = False
+        self.is_backtesting = False
+
+    # ------------------------------------------------------------------ registration
+    def on_change(self, func: Callable[[Strategy, Stock, Spot], None]) -> Callable[..., None]:
+        _check_arity(func, 3, "on_change")
+        self._on_change = func
+        return func
+
+    def on_received_spot(self, func: Callable[[Strategy, datetime], None]) -> Callable[..., None]:
+        _check_arity(func, 2, "on_received_spot")
+        self._on_received = func
+        return func
+
+    def run_daily(self, func: Callable[[Strategy], None], interval: timedelta | float, market: str = "SH",
+                  ignore_market: bool = False) -> Timer:
+        _check_arity(func, 1, "run_daily")
+        delta = interval if isinstance(interval, timedelta) else timedelta(seconds=float(interval))
+        if delta > timedelta(hours=1) and not ignore_market:
+            log.warning("run_daily interval %s is longer than an hour: did you mean run_daily_at?", delta)
+        return self.timers.add_daily(lambda: func(self), delta, market=market, ignore_market=ignore_market,
+                                     name=getattr(func, "__name__", "run_daily"))
+
+    def run_daily_at(self, func: Callable[[Strategy], None], at: dtime | timedelta, ignore_holiday: bool = True) -> Timer:
+        _check_arity(func, 1, "run_daily_at")
+        if isinstance(at, timedelta):
+            if not timedelta(0) <= at < timedelta(days=1):
+                raise ValueError("run_daily_at time must be within one day")
+            at = (datetime.min + at).time()
+        return self.timers.add_daily_at(lambda: func(self), at, ignore_holiday=ignore_holiday,
+                                        name=getattr(func, "__name__", "run_daily_at"))
+
+    # ------------------------------------------------------------------ data
+    def now(self) -> datetime:
+        return self.clock.now()
+
+    def today(self) -> date:
+        return self.clock.now().date()
+
+    def stock(self, code: str) -> Stock:
+        key = normalize_code(code)
+        return self._stocks.get(key) or Stock(key[:2], key[2:])
+
+    def _key(self, stock: Stock | str) -> str:
+        return stock.market_code if isinstance(stock, Stock) else normalize_code(stock)
+
+    def get_kdata(self, stock: Stock | str, start: date | datetime | None = None,
+                  end: date | datetime | None = None, ktype: str | KType = KType.DAY) -> np.ndarray:
+        """Bars in ``[start, end)`` (preloaded history, finished live bars and the current one)."""
+        if self.bars is None:
+            raise RuntimeError("data is available once start() has begun")
+        bars = self.bars.bars(self._key(stock), parse_ktype(ktype))
+        dt = bars["datetime"]
+        mask = np.ones(len(bars), dtype=bool)
+        if start is not None:
+            mask &= dt >= np.datetime64(start, "us")
+        if end is not None:
+            mask &= dt < np.datetime64(end, "us")
+        return bars[mask]
+
+    def get_last_kdata(self, stock: Stock | str, start: int | date | datetime = 1,
+                       ktype: str | KType = KType.DAY) -> np.ndarray:
+        """The last ``start`` bars (an int), or every bar since ``start`` (a date)."""
+        if isinstance(start, int):
+            bars = self.get_kdata(stock, ktype=ktype)
+            return bars[-start:] if start > 0 else bars[:0]
+        return self.get_kdata(stock, start=start, ktype=ktype)
+
+    def get_current_price(self, stock: Stock | str, ktype: str | KType = KType.DAY) -> float | None:
+        """Close of the newest bar if it is today's; None otherwise (as Hikyuu's null price)."""
+        bars = self.get_last_kdata(stock, 1, ktype)
+        if not len(bars) or bars["datetime"][0].astype("M8[D]").item() != self.today():
+            return None
+        return float(bars["close"][0])
+
+    # ------------------------------------------------------------------ lifecycle
+    def prepare(self) -> None:
+        """Preload history, build live bars and schedule timers (``start`` calls it)."""
+        ctx = self.context
+        codes = list(ctx.stock_list)
+        history: dict[KType, Mapping[str, np.ndarray]] = {}
+        if self.preloader is not None:
+            wanted = set(ctx.ktype_list)
+            if any(not k.is_intraday and k is not KType.DAY for k in wanted):
+                wanted.add(KType.DAY)  # week..year bars are completed from day bars
+            for k in wanted:
+                t = time.perf_counter()
+                history[k] = self.preloader(codes, k, ctx.preload_for(k))
+                log.info("preloaded %s: %d stocks, %d bars in %.2f s", k, len(history[k]),
+                         sum(len(v) for v in history[k].values()), time.perf_counter() - t)
+        self.bars = LiveBars(codes, ctx.ktype_list, self.today(), history=history, is_trading_day=self.is_trading_day)
+        self._stocks = {c: Stock(c[:2], c[2:]) for c in codes}
+        self.timers.schedule_all(self.now())
+
+    def start(self, auto_receive_spot: bool = True, *, max_seconds: float | None = None) -> None:
+        """Run until Ctrl-C, SIGTERM, ``stop()`` or ``max_seconds``; every callback runs in this thread."""
+        if not self.timers.timers and self._on_change is None and self._on_received is None:
+            log.warning("%s has no callback and no timer: it will only keep bars", self.name)
+        self.prepare()
+        self._install_signals()
+        if auto_receive_spot:
+            self.subscriber = SpotSubscriber(self.quotation_server, on_batch=self._queue_batch,
+                                             on_cycle=self._queue_cycle)
+            self.subscriber.start()
+        self.running = True
+        log.info("%s start event loop (quotes from %s)", self.name, self.quotation_server)
+        deadline = time.monotonic() + max_seconds if max_seconds else None
+        try:
+            while not self._stop.is_set():
+                if deadline is not None and time.monotonic() >= deadline:
+                    break
+                self.run_pending(wait_s=0.2)
+        finally:
+            self.running = False
+            if self.subscriber is not None:
+                self.subscriber.stop()
+            log.info("%s stopped: %s", self.name, self.stats)
+
+    def stop(self) -> None:
+        self._stop.set()
+        with self._wake:
+            self._wake.notify_all()
+
+    def _install_signals(self) -> None:
+        if threading.current_thread() is not threading.main_thread():
+            return
+        for name in ("SIGINT", "SIGTERM", "SIGBREAK"):
+            sig = getattr(signal, name, None)
+            if sig is not None:
+                signal.signal(sig, lambda *_: self.stop())
+
+    # ------------------------------------------------------------------ event loop
+    def _queue_batch(self, batch: DecodedBatch) -> None:
+        self._push("batch", batch.spots)
+
+    def _queue_cycle(self, report: CycleReport) -> None:
+        self._push("cycle", report)
+
+    def _push(self, kind: str, payload: Any) -> None:
+        with self._wake:
+            self._events.append((kind, payload, time.monotonic()))
+            self._wake.notify()
+
+    def run_pending(self, wait_s: float = 0.0) -> int:
+        """Run due timers and queued events once; wait up to ``wait_s`` for work. Returns events handled."""
+        self._run_due_timers()
+        with self._wake:
+            if not self._events and wait_s > 0:
+                due = self.timers.next_due()
+                if due is not None:
+                    wait_s = min(wait_s, max(0.0, (due - self.now()).total_seconds()))
+                self._wake.wait(wait_s)
+            events = list(self._events)
+            self._events.clear()
+        if len(events) > self.max_pending:
+            events = self._coalesce(events)
+        for kind, payload, queued in events:
+            lateness = time.monotonic() - queued
+            self.stats.max_lateness_s = max(self.stats.max_lateness_s, lateness)
+            if lateness > self.late_warn_s:
+                self.stats.late_events += 1
+                log.warning("%s: event waited %.2f s behind slow callbacks", self.name, lateness)
+            if kind == "batch":
+                self._handle_spots(payload)
+            else:
+                self._handle_cycle(payload)
+        return len(events)
+
+    def _coalesce(self, events: list[tuple[str, Any, float]]) -> list[tuple[str, Any, float]]:
+        """Merge a backlog of spot messages into one, newest spot per stock; keep cycle events."""
+        batches = [e for e in events if e[0] == "batch"]
+        if not batches:
+            return events
+        spots = np.concatenate([b[1] for b in batches])
+        keys = market_codes(spots)
+        _, last = np.unique(keys[::-1], return_index=True)
+        merged = spots[len(spots) - 1 - last]
+        merged = merged[np.argsort(merged["datetime"], kind="stable")]
+        self.stats.coalesced_spots += len(spots) - len(merged)
+        log.warning("%s: %d messages backed up; merged into one (%d older spots dropped)", self.name,
+                    len(batches), len(spots) - len(merged))
+        return [("batch", merged, batches[0][2])] + [e for e in events if e[0] != "batch"]
+
+    def _call(self, func: Callable[..., Any], *args: Any) -> None:
+        t = time.perf_counter()
+        try:
+            func(*args)
+        except Exception:
+            self.stats.callback_errors += 1
+            log.exception("%s: callback %s failed", self.name, getattr(func, "__name__", func))
+        finally:
+            self.stats.slowest_callback_s = max(self.stats.slowest_callback_s, time.perf_counter() - t)
+
+    def _handle_spots(self, spots: np.ndarray) -> None:
+        assert self.bars is not None
+        st = self.stats
+        st.batches += 1
+        st.spots += len(spots)
+        self.bars.update(spots)
+        if self._on_change is None or not len(spots):
+            return
+        keys = market_codes(spots).tolist()
+        wanted = [i for i, k in enumerate(keys) if k in self._stocks]
+        if not wanted:
+            return
+        sel = spots[wanted]
+        cols = {f: sel[f].tolist() for f in ("market", "code", "name", *PRICE_FIELDS, *BOOK_FIELDS)}
+        dts = sel["datetime"].astype("M8[us]").tolist()
+        func = self._on_change
+        for j, i in enumerate(wanted):
+            stock = self._stocks[keys[i]]
+            if not stock.name and cols["name"][j]:
+                stock = self._stocks[keys[i]] = Stock(stock.market, stock.code, cols["name"][j])
+            spot = Spot(cols["market"][j], cols["code"][j], cols["name"][j], dts[j],
+                        *(cols[f][j] for f in PRICE_FIELDS), *(cols[f][j] for f in BOOK_FIELDS))
+            st.on_change_calls += 1
+            self._call(func, self, stock, spot)
+
+    def _handle_cycle(self, report: CycleReport) -> None:
+        self.stats.cycles += 1
+        if self._on_received is not None:
+            rev = datetime.fromtimestamp(report.closed_us / 1e6, tz=EXCHANGE_TZ)
+            self._call(self._on_received, self, rev)
+
+    def _run_due_timers(self) -> None:
+        now = self.now()
+        for timer in self.timers.due_timers(now):
+            assert timer.due is not None
+            late = (now - timer.due).total_seconds()
+            if late > self.late_warn_s:
+                timer.late_runs += 1
+                timer.max_late_s = max(timer.max_late_s, late)
+                log.warning("%s: timer %s ran %.2f s late", self.name, timer.name, late)
+            t = time.perf_counter()
+            self._call(timer.func)
+            timer.runs += 1
+            timer.total_s += time.perf_counter() - t
+            self.stats.timer_runs += 1
+            self.timers.schedule(timer, self.now(), after_run=True)
