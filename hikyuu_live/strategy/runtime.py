@@ -135,7 +135,8 @@ class Strategy:
         return self.timers.add_daily(lambda: func(self), delta, market=market, ignore_market=ignore_market,
                                      name=getattr(func, "__name__", "run_daily"))
 
-    def run_daily_at(self, func: Callable[[Strategy], None], at: dtime | timedelta, ignore_holiday: bool = True) -> Timer:
+    def run_daily_at(self, func: Callable[[Strategy], None], at: dtime | timedelta,
+                     ignore_holiday: bool = True) -> Timer:
         _check_arity(func, 1, "run_daily_at")
         if isinstance(at, timedelta):
             if not timedelta(0) <= at < timedelta(days=1):
