@@ -64,7 +64,8 @@ def report(r: dict) -> None:
             f"spots lost {r['lost']} of {r['spots_sent']} ({100 * r['lost'] / max(1, r['spots_sent']):.1f}%)  "
             f"gaps {r['gaps']}")
     if lat:
-        line += f"  latency p50 {pct(lat, 50) * 1e3:.1f} ms  p99 {pct(lat, 99) * 1e3:.1f} ms  max {max(lat) * 1e3:.1f} ms"
+        line += (f"  latency p50 {pct(lat, 50) * 1e3:.1f} ms  p99 {pct(lat, 99) * 1e3:.1f} ms"
+                 f"  max {max(lat) * 1e3:.1f} ms")
     print(line, flush=True)
 
 
