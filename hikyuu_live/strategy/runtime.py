@@ -37,6 +37,7 @@ import numpy as np
 from hikyuu_live.bus import CycleReport, SpotSubscriber
 from hikyuu_live.clock import EXCHANGE_TZ, Clock, LiveClock
 from hikyuu_live.data.bars import LiveBars
+from hikyuu_live.data.calendar import TradingCalendar
 from hikyuu_live.data.codec import DecodedBatch
 from hikyuu_live.data.kdata import KType, parse_ktype
 from hikyuu_live.data.spot import BOOK_FIELDS, PRICE_FIELDS, Spot, market_codes
@@ -99,7 +100,7 @@ class Strategy:
         self.quotation_server = quotation_server or DEFAULT_QUOTATION_SERVER
         self.broker = broker
         self.clock = clock or LiveClock()
-        self.is_trading_day = is_trading_day or (lambda d: d.weekday() < 5)
+        self.is_trading_day = is_trading_day or TradingCalendar.shipped().is_trading_day
         self.preloader = preloader
         self.late_warn_s = late_warn_s
         self.max_pending = max_pending
