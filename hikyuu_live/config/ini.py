@@ -28,7 +28,7 @@ def read_ini(path: Path) -> configparser.ConfigParser:
     try:
         text = path.read_text(encoding="utf-8-sig")
     except FileNotFoundError:
-        raise ConfigError("file not found (run `importdata --init` or HikyuuTDX once to create it)",
+        raise ConfigError("file not found (run `hikyuu_doctor --init` or HikyuuTDX once to create it)",
                           file=str(path)) from None
     except UnicodeDecodeError as e:
         raise ConfigError(f"not UTF-8 text: {e}", file=str(path)) from e
