@@ -140,9 +140,11 @@ def generate_default_config(home: Path | None = None, data_dir: Path | None = No
     """Write ``hikyuu.ini`` and ``importdata-gui.ini`` where absent (never overwrite); create the data dir."""
     home = home or config_home()
     data = data_dir or default_data_dir()
-    home.mkdir(parents=True, exist_ok=True)
-    (data / "tmp").mkdir(parents=True, exist_ok=True)
     hk, imp = home / HIKYUU_INI, home / IMPORT_INI
+    if hk.exists() and imp.exists():
+        return hk, imp
+    home.mkdir(parents=True, exist_ok=True)
+    (data / "tmp").mkdir(parents=True, exist_ok=True)  # only when a config pointing there is written
     if not hk.exists():
         hk.write_text(hikyuu_ini_text(backend, data), encoding="utf-8")
     if not imp.exists():

@@ -1,0 +1,1 @@
+"""HikyuuTDX tabs: one module per tab, plus the child-process runner they share."""

@@ -1,0 +1,113 @@
+"""执行导入: run ``importdata`` as a child process, with progress per kind and a daily schedule."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from pathlib import Path
+
+from PyQt5.QtCore import QTimer
+from PyQt5.QtWidgets import QGroupBox, QLabel, QPlainTextEdit, QProgressBar, QPushButton, QVBoxLayout, QWidget
+
+from hikyuu_live.clock import EXCHANGE_TZ
+from hikyuu_live.config import HikyuuIni, ImportIni
+from hikyuu_live.data.calendar import TradingCalendar
+from hikyuu_live.gui.widgets import form as f
+from hikyuu_live.gui.widgets.process import ProcessRunner, python_module_command
+
+KINDS = [("day", "日线"), ("min", "1分钟线"), ("min5", "5分钟线"), ("trans", "分笔"), ("time", "分时")]
+_ALIASES = {"day": "day", "1min": "min", "min": "min", "min1": "min", "5min": "min5", "min5": "min5",
+            "trans": "trans", "time": "time", "timeline": "time"}
+_PROGRESS = re.compile(r"(?i)\b(day|1min|min1|min5|5min|min|trans|timeline|time)\b.*?"
+                       r"(?:(\d+)\s*/\s*(\d+)|(\d+)%|done=(\d+)\s+total=(\d+))")
+
+
+def parse_progress(line: str) -> tuple[str, int] | None:
+    """``(kind, percent)`` from a progress line of importdata, e.g. ``... DAY 120/300 ...`` or ``min5 40%``."""
+    m = _PROGRESS.search(line)
+    if not m:
+        return None
+    kind = _ALIASES[m.group(1).lower()]
+    if m.group(4) is not None:
+        return kind, min(100, int(m.group(4)))
+    done, total = (int(m.group(2)), int(m.group(3))) if m.group(2) else (int(m.group(5)), int(m.group(6)))
+    return kind, 100 if total == 0 else min(100, done * 100 // total)
+
+
+class RunImportTab(QWidget):
+    title = "执行导入"
+
+    def __init__(self, home: Path, calendar: TradingCalendar) -> None:
+        super().__init__()
+        self.home = home
+        self.calendar = calendar
+        self.runner = ProcessRunner(self)
+        self.button = QPushButton("启动导入")
+        self.button.setToolTip("Start (or stop) importdata with the saved settings")
+        self.button.clicked.connect(self.toggle)
+        self.command = QLabel("")
+        self.command.setToolTip("The equivalent command line")
+        self.bars = {k: QProgressBar() for k, _ in KINDS}
+        box = QGroupBox("导入进度")
+        box.setToolTip("Import progress per kind")
+        box.setLayout(f.form(*[(label, self.bars[k]) for k, label in KINDS]))
+        self.log = QPlainTextEdit()
+        self.log.setReadOnly(True)
+        self.log.setToolTip("importdata output")
+        self.sched_enable = f.check("每日定时导入", "Import every trading day at this time")
+        self.sched_time = f.time_edit("Time of the daily import (exchange time)")
+        self._last_sched_day = None
+        main = QVBoxLayout(self)
+        main.addWidget(self.button)
+        main.addWidget(self.command)
+        main.addWidget(box)
+        main.addLayout(f.form(("定时导入", self.sched_enable), ("导入时间", self.sched_time)))
+        main.addWidget(self.log, 1)
+        self.runner.line.connect(self._line)
+        self.runner.started.connect(lambda cmd: self.command.setText(f"命令: {cmd}"))
+        self.runner.finished.connect(self._finished)
+        self.timer = QTimer(self)
+        self.timer.timeout.connect(self._tick)
+        self.timer.start(30_000)
+
+    def load(self, imp: ImportIni, _hk: HikyuuIni) -> None:
+        f.set_time(self.sched_time, imp.sched.time)
+
+    def updates(self) -> dict[str, dict[str, object]]:
+        return {"sched": {"time": f.get_time(self.sched_time)}}
+
+    def command_line(self) -> list[str]:
+        return python_module_command("hikyuu_live.gui.importdata", "--config", str(self.home))
+
+    def toggle(self) -> None:
+        if self.runner.running:
+            self.runner.stop()
+            return
+        for bar in self.bars.values():
+            bar.setValue(0)
+        self.log.clear()
+        self.runner.start(self.command_line())
+        self.button.setText("停止导入")
+
+    def _line(self, text: str) -> None:
+        self.log.appendPlainText(text)
+        progress = parse_progress(text)
+        if progress:
+            self.bars[progress[0]].setValue(progress[1])
+
+    def _finished(self, code: int) -> None:
+        self.button.setText("启动导入")
+        self.log.appendPlainText(f"importdata 结束, 退出码 {code}")
+        if code == 0:
+            for k, _ in KINDS:
+                if self.bars[k].value():
+                    self.bars[k].setValue(100)
+
+    def _tick(self) -> None:
+        if not self.sched_enable.isChecked() or self.runner.running:
+            return
+        now = datetime.now(EXCHANGE_TZ)
+        due = now.time() >= self.sched_time.time().toPyTime()
+        if due and self._last_sched_day != now.date() and self.calendar.is_trading_day(now.date()):
+            self._last_sched_day = now.date()
+            self.toggle()
