@@ -21,7 +21,8 @@ import threading
 
 from hikyuu_live.bus import QuotePublisher
 from hikyuu_live.errors import HikyuuLiveError
-from hikyuu_live.gui.common import EXIT_FAILURE, EXIT_OK, EXIT_USAGE, setup_logging, stop_on_signals
+from hikyuu_live.fetcher.schedule import Phase, parse_phase
+from hikyuu_live.gui.common import EXIT_FAILURE, EXIT_OK, setup_logging, stop_on_signals
 
 log = logging.getLogger("spot_server")
 
@@ -32,25 +33,57 @@ DEFAULT_TCP = "tcp://*:9200"
 def build_parser() -> argparse.ArgumentParser:
     ap = argparse.ArgumentParser(prog="spot_server", description=__doc__,
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("-server", "--server", default=DEFAULT_TCP,
-                    help="TCP address to listen on (default %(default)s); 'none' to disable")
-    ap.add_argument("--ipc", default=DEFAULT_IPC, help="IPC address to listen on (default %(default)s); "
+    ap.add_argument("-server", "--server", default=None,
+                    help=f"TCP address to listen on (default [collect] tcp_address or {DEFAULT_TCP}); "
                     "'none' to disable")
+    ap.add_argument("--ipc", default=None, help=f"IPC address to listen on (default [collect] ipc_address or "
+                    f"{DEFAULT_IPC}); 'none' to disable")
     ap.add_argument("-source", "--source", default="qq", choices=("qq", "qmt", "replay"),
                     help="quote source (default %(default)s)")
+    ap.add_argument("-seconds", "--seconds", type=int, default=10, help="poll interval in seconds (default 10)")
+    ap.add_argument("-phase1", "--phase1", default="9:00-12:00", help="morning polling window (default %(default)s)")
+    ap.add_argument("-phase2", "--phase2", default="13:00-15:00",
+                    help="afternoon polling window (default %(default)s)")
+    ap.add_argument("-ignore_weekend", "--ignore_weekend", action="store_true",
+                    help="do not poll on Saturdays and Sundays (holidays are never polled)")
+    ap.add_argument("-use_proxy", "--use_proxy", action="store_true",
+                    help="accepted for compatibility; set HTTP_PROXY/HTTPS_PROXY to use a proxy")
+    ap.add_argument("--once", action="store_true", help="run one cycle now, then exit")
+    ap.add_argument("--metrics-port", type=int, default=None,
+                    help="serve Prometheus metrics on this port (default [collect] metrics_port, 0 = off)")
+    ap.add_argument("--qq-url", default=None, help="Tencent quote URL (default [collect] qq_url)")
     ap.add_argument("--file", help="replay: the recorded file (CSV or JSON lines, optionally .gz)")
     ap.add_argument("--speed", type=float, default=1.0, help="replay: pacing factor (default 1 = as recorded)")
     ap.add_argument("--max-gap", type=float, default=None,
                     help="replay: cap pauses between cycles at this many seconds (e.g. the lunch break)")
     ap.add_argument("--loop", action="store_true", help="replay: start again at the end")
-    ap.add_argument("--batch-size", type=int, default=500, help="spots per bus message (default %(default)s)")
-    ap.add_argument("--heartbeat", type=float, default=1.0,
-                    help="seconds of silence before a heartbeat is sent (default %(default)s)")
+    ap.add_argument("--batch-size", type=int, default=500,
+                    help="replay and qmt: spots per bus message (default %(default)s; qq sends one per request)")
+    ap.add_argument("--heartbeat", type=float, default=None,
+                    help="seconds of silence before a heartbeat is sent (default [collect] heartbeat_interval or 1)")
     ap.add_argument("--wait-subscribers", type=int, default=0,
                     help="replay: wait for this many subscribers before the first cycle")
     ap.add_argument("--config", help="config directory (default $HKU_HOME or ~/.hikyuu)")
     ap.add_argument("-v", "--verbose", action="count", default=0)
     return ap
+
+
+def apply_config(args: argparse.Namespace) -> None:
+    """Fill options left unset from ``[collect]`` of importdata-gui.ini when it exists."""
+    from hikyuu_live.config import CollectSection, config_home, load_import_ini
+
+    path = config_home(args.config) / "importdata-gui.ini"
+    collect = load_import_ini(path).collect if path.exists() else CollectSection()
+    if args.ipc is None:
+        args.ipc = collect.ipc_address
+    if args.server is None:
+        args.server = collect.tcp_address
+    if args.metrics_port is None:
+        args.metrics_port = collect.metrics_port
+    if args.qq_url is None:
+        args.qq_url = collect.qq_url
+    if args.heartbeat is None:
+        args.heartbeat = collect.heartbeat_interval
 
 
 def addresses(args: argparse.Namespace) -> list[str]:
@@ -74,6 +107,37 @@ def run_replay_source(args: argparse.Namespace, stop: threading.Event) -> int:
     return EXIT_OK
 
 
+def run_polling(args: argparse.Namespace, phases: tuple[Phase, Phase], stop: threading.Event) -> int:
+    from hikyuu_live.clock import LiveClock
+    from hikyuu_live.data.calendar import TradingCalendar
+    from hikyuu_live.data.codes import universe
+    from hikyuu_live.fetcher.collector import Collector
+    from hikyuu_live.fetcher.metrics import CollectorMetrics
+    from hikyuu_live.fetcher.schedule import PollSchedule
+    from hikyuu_live.fetcher.stock import create_source
+
+    clock = LiveClock()
+    calendar = TradingCalendar.shipped()
+    calendar.check_coverage(clock.now().date())
+    codes = universe()
+    source = create_source(args.source, codes, qq_url=args.qq_url)
+    schedule = PollSchedule(args.seconds, *phases, calendar=calendar, clock=clock, skip_weekends=args.ignore_weekend)
+    metrics = CollectorMetrics(source.name)
+    metrics.serve(args.metrics_port)
+    log.info("collecting %d codes from %s every %d s in %s and %s (Ctrl-C to stop)", len(codes), source.name,
+             args.seconds, args.phase1, args.phase2)
+    try:
+        with QuotePublisher(addresses(args), source=source.name, batch_size=args.batch_size,
+                            heartbeat_interval_s=args.heartbeat) as pub:
+            collector = Collector(source, pub, schedule, clock=clock, metrics=metrics)
+            cycles = collector.run(stop, once=args.once)
+        log.info("stopped after %d cycles (%d abandoned)", cycles, collector.abandoned)
+    finally:
+        source.close()
+        metrics.close()
+    return EXIT_OK
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = build_parser()
     args = ap.parse_args(argv)
@@ -83,16 +147,29 @@ def main(argv: list[str] | None = None) -> int:
         ap.error("--speed must be > 0")
     if args.batch_size < 1:
         ap.error("--batch-size must be >= 1")
+    if args.seconds < 1:
+        ap.error("--seconds must be >= 1")
+    try:
+        phases = (parse_phase(args.phase1), parse_phase(args.phase2))
+    except ValueError as e:
+        ap.error(f"--phase1/--phase2: {e}")
+    if not phases[0].empty and not phases[1].empty and phases[0].end > phases[1].start:
+        ap.error(f"--phase1 {args.phase1} must end before --phase2 {args.phase2} starts")
+    try:
+        apply_config(args)
+    except HikyuuLiveError as e:
+        ap.error(f"--config: {e}")
     if not addresses(args):
         ap.error("nothing to listen on: give --ipc or --server")
+    if args.metrics_port and not 0 < args.metrics_port < 65536:
+        ap.error("--metrics-port must be within 1..65535")
     setup_logging(args.verbose)
     stop = threading.Event()
     stop_on_signals(stop)
     try:
         if args.source == "replay":
             return run_replay_source(args, stop)
-        log.error("source %r is not available in this build", args.source)
-        return EXIT_USAGE
+        return run_polling(args, phases, stop)
     except HikyuuLiveError as e:
         log.error("%s", e)
         return EXIT_FAILURE

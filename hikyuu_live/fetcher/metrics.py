@@ -1,0 +1,44 @@
+"""Prometheus metrics of a collector, on its own registry (no process-global state)."""
+
+from __future__ import annotations
+
+import logging
+
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, start_http_server
+
+log = logging.getLogger(__name__)
+
+
+class CollectorMetrics:
+    """Cycle duration and size, failures by reason, last success, subscribers, watchdog actions."""
+
+    def __init__(self, source: str) -> None:
+        self.registry = CollectorRegistry()
+        r = self.registry
+        self.source = source
+        self.cycle_seconds = Histogram("hkl_cycle_seconds", "Time to fetch and publish one cycle", ["source"],
+                                       registry=r, buckets=(0.05, 0.1, 0.2, 0.3, 0.5, 1, 2, 5, 10, 30))
+        self.cycles = Counter("hkl_cycles", "Cycles published", ["source", "outcome"], registry=r)
+        self.spots = Gauge("hkl_cycle_spots", "Spots in the last cycle", ["source"], registry=r)
+        self.failed_batches = Counter("hkl_failed_batches", "Source batches that failed", ["source", "reason"],
+                                      registry=r)
+        self.bad_records = Counter("hkl_bad_records", "Malformed records skipped", ["source", "reason"], registry=r)
+        self.last_success = Gauge("hkl_last_success_timestamp_seconds", "Unix time of the last complete cycle",
+                                  ["source"], registry=r)
+        self.subscribers = Gauge("hkl_publisher_subscribers", "Subscribers connected to the publisher",
+                                 ["source"], registry=r)
+        self.resubscribes = Counter("hkl_resubscribes", "Watchdog resubscriptions after a silent feed",
+                                    ["source"], registry=r)
+        self._server = None
+
+    def serve(self, port: int) -> None:
+        """Expose ``/metrics`` on ``port`` (0 = off)."""
+        if port:
+            self._server = start_http_server(port, addr="0.0.0.0", registry=self.registry)
+            log.info("metrics on http://0.0.0.0:%d/metrics", port)
+
+    def close(self) -> None:
+        if isinstance(self._server, tuple):
+            server, _thread = self._server
+            server.shutdown()
+            server.server_close()

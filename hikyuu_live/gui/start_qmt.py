@@ -1,0 +1,73 @@
+"""start_qmt: publish QMT's whole-market push on the quote bus. Runs on Windows beside QMT/MiniQMT.
+
+The usual topology: QMT + ``start_qmt --server tcp://*:9200`` on the Windows machine, strategies and the
+dataserver on Linux with ``quotation_server = tcp://<windows-host>:9200``. A watchdog resubscribes when QMT
+goes silent during trading hours (``--watchdog``, seconds).
+
+    start_qmt [--server tcp://*:9200] [--ipc ipc:///tmp/hikyuu_real.ipc | none] [--watchdog 60]
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+import threading
+
+from hikyuu_live.errors import HikyuuLiveError
+from hikyuu_live.gui.common import EXIT_FAILURE, EXIT_OK, setup_logging, stop_on_signals
+
+log = logging.getLogger("start_qmt")
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(prog="start_qmt", description=__doc__,
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--server", default=None, help="TCP address to listen on (default [collect] tcp_address)")
+    ap.add_argument("--ipc", default=None, help="IPC address (default [collect] ipc_address; 'none' on Windows "
+                    "if IPC is not wanted)")
+    ap.add_argument("--watchdog", type=float, default=None,
+                    help="resubscribe after this many silent seconds in trading hours (default [collect] qmt_watchdog)")
+    ap.add_argument("--chunk", type=int, default=250, help="codes per subscription (default 250)")
+    ap.add_argument("--metrics-port", type=int, default=None, help="Prometheus metrics port (0 = off)")
+    ap.add_argument("--config", help="config directory (default $HKU_HOME or ~/.hikyuu)")
+    ap.add_argument("-v", "--verbose", action="count", default=0)
+    args = ap.parse_args(argv)
+    if args.chunk < 1:
+        ap.error("--chunk must be >= 1")
+    setup_logging(args.verbose)
+    from hikyuu_live.bus import QuotePublisher
+    from hikyuu_live.clock import LiveClock
+    from hikyuu_live.config import CollectSection, config_home, load_import_ini
+    from hikyuu_live.data.calendar import TradingCalendar
+    from hikyuu_live.data.codes import universe
+    from hikyuu_live.fetcher.metrics import CollectorMetrics
+    from hikyuu_live.fetcher.qmt_push import QmtPushCollector
+    from hikyuu_live.fetcher.stock.zh_stock_a_qmt import load_xtdata
+
+    stop = threading.Event()
+    stop_on_signals(stop)
+    try:
+        path = config_home(args.config) / "importdata-gui.ini"
+        collect = load_import_ini(path).collect if path.exists() else CollectSection()
+        addrs = [a for a in (args.ipc or collect.ipc_address, args.server or collect.tcp_address)
+                 if a and a.lower() != "none"]
+        xtdata = load_xtdata()
+        metrics = CollectorMetrics("qmt")
+        metrics.serve(args.metrics_port if args.metrics_port is not None else collect.metrics_port)
+        with QuotePublisher(addrs, source="qmt", heartbeat_interval_s=collect.heartbeat_interval) as pub:
+            service = QmtPushCollector(xtdata, universe(), pub, calendar=TradingCalendar.shipped(), clock=LiveClock(),
+                                       metrics=metrics, chunk=args.chunk,
+                                       watchdog_s=args.watchdog or collect.qmt_watchdog)
+            log.info("publishing QMT pushes on %s (Ctrl-C to stop)", ", ".join(addrs))
+            service.run(stop)
+        log.info("stopped: pushes=%d snapshots=%d resubscribes=%d", service.pushes, service.snapshots,
+                 service.resubscribes)
+        return EXIT_OK
+    except HikyuuLiveError as e:
+        log.error("%s", e)
+        return EXIT_FAILURE
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,169 @@
+"""Tencent source: parsing, units, failures, and end to end through spot_server and the bus."""
+
+from __future__ import annotations
+
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+import urllib.request
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from hikyuu_live.bus import QuotePublisher, SpotSubscriber
+from hikyuu_live.data.codes import CodeInfo, StockType, shipped_codes
+from hikyuu_live.fetcher.stock.zh_stock_a_qq import QQSpotSource, parse_qq
+from tests.standins.qq_server import QQServer, quote_line
+
+ROOT = Path(__file__).resolve().parents[2]
+SMALL = {"sh600000": "浦发银行", "sz000001": "平安银行", "sz399001": "深证成指", "sh000001": "上证指数",
+         "bj830799": "艾融软件", "sh510300": "300ETF", "sh688981": "中芯国际"}
+
+
+def check_spot(row: np.void, q) -> None:  # noqa: ANN001
+    index = (q.market == "SZ" and q.code.startswith("39")) or (q.market == "SH" and q.code.startswith("000"))
+    assert (row["market"], row["code"], row["name"]) == (q.market, q.code, q.name)
+    t = q.time
+    assert str(row["datetime"])[:19] == f"{t[:4]}-{t[4:6]}-{t[6:8]}T{t[8:10]}:{t[10:12]}:{t[12:]}"
+    for f in ("close", "yesterday_close", "open", "high", "low"):
+        assert row[f] == pytest.approx(getattr(q, f)), f
+    assert row["volume"] == pytest.approx(q.volume * (0.01 if index else 1))  # lots; indices scaled
+    assert row["amount"] == pytest.approx(q.amount)  # 10,000 yuan as sent
+    for f in ("bid", "bid_amount", "ask", "ask_amount"):
+        np.testing.assert_allclose(row[f], getattr(q, f))
+
+
+def test_parse_every_field_and_unit():
+    with QQServer(SMALL) as srv:
+        text = srv.body(list(SMALL))
+        spots, bad = parse_qq(text)
+        assert bad == {} and len(spots) == len(SMALL)
+        for row in spots:
+            check_spot(row, srv.quote(row["market"].lower() + row["code"]))
+
+
+def test_malformed_partial_and_unknown_lines_are_skipped_and_counted():
+    with QQServer(SMALL) as srv:
+        good = quote_line(srv.quote("sh600000"))
+        text = "\n".join([
+            good,
+            good[:60] + '";',                                   # partial line
+            good.replace("v_sh600000", "v_sz000001").replace("~20261124100003~", "~2026112410~"),  # bad time
+            good.replace("v_sh600000", "v_sh600001").replace(f"~{srv.quote('sh600000').close:.2f}~", "~--~", 1),
+            'v_pv_none_match="1";',
+            'v_sh600002="1~broken',                             # cut mid-transfer
+            "<html>oops</html>",
+        ])
+    spots, bad = parse_qq(text)
+    assert spots["code"].tolist() == ["600000"]
+    assert bad == {"short_line": 1, "bad_time": 1, "bad_number": 1, "unknown_code": 1, "truncated": 1,
+                   "not_a_quote": 1}
+
+
+def codes_of(universe: dict[str, str]) -> list[CodeInfo]:
+    return [CodeInfo(s[:2].upper(), s[2:], n, StockType.A) for s, n in universe.items()]
+
+
+def test_failing_batches_are_retried_and_never_sink_the_cycle():
+    universe = {f"sh{600000 + i}": f"股票{i}" for i in range(150)}  # 3 requests of 60
+    with QQServer(universe) as srv:
+        src = QQSpotSource(codes_of(universe), base_url=srv.url, timeout_s=0.5, retries=2, backoff_s=0.01)
+        srv.fail_codes, srv.fail_times = {"sh600000"}, 1  # first batch: one HTTP 500, then fine
+        got = []
+        r = src.fetch_cycle(got.append)
+        assert r.spots == 150 and r.batches_failed == 0 and src.batch_count() == 3
+        srv.fail_codes, srv.fail_times = {"sh600070"}, 10**9  # second batch: always 500
+        srv.hang_codes, srv.hang_s = {"sh600149"}, 2.0  # third batch: times out
+        got.clear()
+        r = src.fetch_cycle(got.append)
+        src.close()
+    assert r.spots == 60 and r.batches_ok == 1 and r.batches_failed == 2
+    assert src.stats.batches_failed["HTTP 500"] == 1 and src.stats.batches_failed["ReadTimeout"] == 1
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def market_server():
+    universe = {c.market.lower() + c.code: c.name for c in shipped_codes()}
+    with QQServer(universe, latency_s=0.01) as srv:
+        yield srv
+
+
+def test_spot_server_full_market_through_the_bus_into_a_subscriber(market_server, tmp_path):
+    srv = market_server
+    bus = f"ipc://{tmp_path}/qq.ipc"
+    port = free_port()
+    cycles = []
+    done = threading.Event()
+    # the first cycle may start before our pipe is up (pub/sub drops what comes before): wait for a whole one
+    sub = SpotSubscriber(bus, on_cycle=lambda c: (cycles.append(c), c.complete and done.set())).start()
+    proc = subprocess.Popen([sys.executable, "-m", "hikyuu_live.gui.spot_server", "--source", "qq", "--qq-url",
+                             srv.url, "--ipc", bus, "--server", "none", "--seconds", "1", "--phase1", "0:00-12:00",
+                             "--phase2", "12:00-23:59:59", "--metrics-port", str(port), "--config", str(tmp_path)],
+                            cwd=ROOT, stderr=subprocess.PIPE, text=True)
+    try:
+        assert done.wait(30), "no cycle arrived"
+        metrics = urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=5).read().decode()
+        assert 'hkl_cycle_spots{source="qq"}' in metrics and "hkl_last_success_timestamp_seconds" in metrics
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(20) == 0
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        sub.stop()
+    log = proc.stderr.read()
+    assert "cycle=1 source=qq" in log
+    c = next(c for c in cycles if c.complete)
+    universe = [c for c in shipped_codes() if c.type in (StockType.A, StockType.STAR, StockType.GEM, StockType.BJ,
+                                                             StockType.INDEX, StockType.ETF)]
+    assert c.msg_count == -(-len(universe) // 60) and len(c.spots) == len(universe)
+    by_key = {m + k: row for m, k, row in zip(c.spots["market"], c.spots["code"], c.spots, strict=True)}
+    for info in universe[::37]:
+        check_spot(by_key[info.market_code], srv.quote(info.market.lower() + info.code))
+    assert (c.spots["code"] == "510300").any()  # ETFs are collected (the original left them out)
+
+
+def test_stop_mid_cycle_abandons_it_visibly(tmp_path):
+    universe = {f"sz{i:06d}": f"股票{i}" for i in range(1, 241)}
+    with QQServer(universe, latency_s=0.5) as srv:
+        src = QQSpotSource(codes_of(universe), base_url=srv.url, workers=1)
+        from hikyuu_live.clock import LiveClock
+        from hikyuu_live.data.calendar import TradingCalendar
+        from hikyuu_live.fetcher.collector import Collector
+        from hikyuu_live.fetcher.schedule import Phase, PollSchedule
+
+        sched = PollSchedule(1, Phase(time_(0), time_(0)), Phase(time_(0), time_(0)),
+                             calendar=TradingCalendar.shipped(), clock=LiveClock())
+        with QuotePublisher([f"ipc://{tmp_path}/s.ipc"], source="qq") as pub:
+            col = Collector(src, pub, sched, clock=LiveClock())
+            stop = threading.Event()
+            threading.Timer(0.7, stop.set).start()
+            t = time.monotonic()
+            assert col.run(stop) == 0
+            assert time.monotonic() - t < 3
+            assert col.abandoned == 1 and pub.stats.abandoned_cycles == 1
+        src.close()
+
+
+def time_(h: int):  # noqa: ANN201
+    from datetime import time as t
+
+    return t(h)
+
+
+def test_bad_options_exit_non_zero_naming_the_option(tmp_path):
+    for args, needle in [(["--phase1", "13:00-12:00"], "--phase1"), (["--seconds", "0"], "--seconds"),
+                         (["--source", "sina"], "--source"), (["--source", "replay"], "--file"),
+                         (["--phase1", "9:00-13:30", "--phase2", "13:00-15:00"], "--phase1")]:
+        out = subprocess.run([sys.executable, "-m", "hikyuu_live.gui.spot_server", *args, "--config", str(tmp_path)],
+                             cwd=ROOT, capture_output=True, text=True, timeout=30)
+        assert out.returncode == 2 and needle in out.stderr, (args, out.stderr)

@@ -1,0 +1,1 @@
+"""A fake ``xtquant`` for tests only (put ``tests/standins/fake_xtquant`` on sys.path / PYTHONPATH)."""

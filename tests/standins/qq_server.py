@@ -1,0 +1,159 @@
+"""A local stand-in for Tencent's quote service: ``GET /q=sh600000,sz000001,`` answered with GBK text
+``v_sh600000="1~name~600000~...";`` lines (49 fields each, the real layout), from generated quotes.
+
+Knobs (attributes of ``QQServer``, changeable while it runs): ``latency_s`` per request, ``fail_codes``
+(a request containing one of them gets HTTP 500), ``fail_times`` (how many times those fail before
+succeeding), ``hang_codes`` (the request sleeps ``hang_s``: a client timeout), ``malformed_codes`` (their
+lines come truncated or with a non-numeric price), and unknown codes answer ``v_pv_none_match="1";``.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import unquote
+
+import numpy as np
+
+
+@dataclass(frozen=True)
+class Quote:
+    market: str
+    code: str
+    name: str
+    close: float
+    yesterday_close: float
+    open: float
+    high: float
+    low: float
+    volume: float  # as Tencent sends it (lots; for indices a larger unit that the client scales by 0.01)
+    amount: float  # 10,000 yuan
+    bid: tuple[float, ...]
+    bid_amount: tuple[float, ...]
+    ask: tuple[float, ...]
+    ask_amount: tuple[float, ...]
+    time: str  # YYYYMMDDhhmmss
+
+
+def make_quote(market: str, code: str, name: str, poll: int = 0, when: str = "20261124100003") -> Quote:
+    seed = int(code) * 7 + {"SH": 1, "SZ": 2, "BJ": 3}[market] + poll * 1_000_003
+    rng = np.random.default_rng(seed)
+    pre = round(float(rng.uniform(3, 90)), 2)
+    close = round(pre * (1 + float(rng.uniform(-0.05, 0.05))), 2)
+    open_ = round(pre * (1 + float(rng.uniform(-0.02, 0.02))), 2)
+    high, low = max(open_, close) + 0.05, round(min(open_, close) - 0.05, 2)
+    vol = float(rng.integers(100, 5_000_000))
+    amount = round(vol * close / 100, 4)
+    bid = tuple(round(close - 0.01 * i, 2) for i in range(5))
+    ask = tuple(round(close + 0.01 * (i + 1), 2) for i in range(5))
+    sizes = tuple(float(x) for x in rng.integers(1, 9999, 10))
+    return Quote(market, code, name, close, pre, open_, round(high, 2), low, vol, amount, bid, sizes[:5], ask,
+                 sizes[5:], when)
+
+
+def quote_line(q: Quote) -> str:
+    mid = {"SH": "1", "SZ": "51", "BJ": "62"}[q.market]
+    f = [""] * 53
+    f[0], f[1], f[2] = mid, q.name, q.code
+    f[3], f[4], f[5] = f"{q.close:.2f}", f"{q.yesterday_close:.2f}", f"{q.open:.2f}"
+    f[6], f[7], f[8] = f"{q.volume:.0f}", f"{q.volume // 2:.0f}", f"{q.volume - q.volume // 2:.0f}"
+    for i in range(5):
+        f[9 + 2 * i], f[10 + 2 * i] = f"{q.bid[i]:.2f}", f"{q.bid_amount[i]:.0f}"
+        f[19 + 2 * i], f[20 + 2 * i] = f"{q.ask[i]:.2f}", f"{q.ask_amount[i]:.0f}"
+    f[30] = q.time
+    f[31], f[32] = f"{q.close - q.yesterday_close:.2f}", f"{(q.close / q.yesterday_close - 1) * 100:.2f}"
+    f[33], f[34] = f"{q.high:.2f}", f"{q.low:.2f}"
+    f[35] = f"{q.close:.2f}/{q.volume:.0f}/{q.amount * 10000:.0f}"
+    f[36], f[37] = f"{q.volume:.0f}", f"{q.amount:.4f}"
+    f[38], f[39], f[43] = "0.52", "12.3", "3.10"
+    f[44], f[45], f[46] = "1234.5", "2345.6", "1.1"
+    f[47], f[48] = f"{q.yesterday_close * 1.1:.2f}", f"{q.yesterday_close * 0.9:.2f}"
+    return f'v_{q.market.lower()}{q.code}="{"~".join(f)}";'
+
+
+class QQServer:
+    """Serve generated quotes for ``universe`` ({"sh600000": "name", ...}) on 127.0.0.1."""
+
+    def __init__(self, universe: dict[str, str], *, latency_s: float = 0.0) -> None:
+        self.universe = universe
+        self.latency_s = latency_s
+        self.fail_codes: set[str] = set()
+        self.fail_times = 10**9
+        self.hang_codes: set[str] = set()
+        self.hang_s = 5.0
+        self.malformed_codes: set[str] = set()
+        self.poll = 0
+        self.when = "20261124100003"
+        self.requests = 0
+        self._failures: dict[str, int] = {}
+        self._lock = threading.Lock()
+        server = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *args: object) -> None:
+                pass
+
+            def do_GET(self) -> None:  # noqa: N802
+                server._handle(self)
+
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.httpd.daemon_threads = True
+        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.httpd.server_address[1]}/q="
+
+    def __enter__(self) -> QQServer:
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+    def quote(self, symbol: str) -> Quote:
+        return make_quote(symbol[:2].upper(), symbol[2:], self.universe[symbol], self.poll, self.when)
+
+    def body(self, symbols: list[str]) -> str:
+        lines = []
+        for s in symbols:
+            if s not in self.universe:
+                lines.append('v_pv_none_match="1";')
+                continue
+            line = quote_line(self.quote(s))
+            if s in self.malformed_codes:
+                line = line[:40] + '";' if hash(s) % 2 else line.replace(f"~{self.quote(s).close:.2f}~", "~n/a~", 1)
+            lines.append(line)
+        return "\n".join(lines) + "\n"
+
+    def _handle(self, h: BaseHTTPRequestHandler) -> None:
+        with self._lock:
+            self.requests += 1
+        if not h.path.startswith("/q="):
+            h.send_error(404)
+            return
+        symbols = [s for s in unquote(h.path[3:]).split(",") if s]
+        if self.latency_s:
+            time.sleep(self.latency_s)
+        if self.hang_codes.intersection(symbols):
+            time.sleep(self.hang_s)
+        failing = self.fail_codes.intersection(symbols)
+        if failing:
+            key = ",".join(sorted(failing))
+            with self._lock:
+                n = self._failures[key] = self._failures.get(key, 0) + 1
+            if n <= self.fail_times:
+                h.send_error(500)
+                return
+        data = self.body(symbols).encode("gbk")
+        h.send_response(200)
+        h.send_header("Content-Type", "text/html; charset=GBK")
+        h.send_header("Content-Length", str(len(data)))
+        h.end_headers()
+        try:
+            h.wfile.write(data)
+        except (BrokenPipeError, ConnectionResetError):
+            pass  # the client gave up (timeout or shutdown)
