@@ -82,7 +82,7 @@ def test_failing_batches_are_retried_and_never_sink_the_cycle():
         r = src.fetch_cycle(got.append)
         src.close()
     assert r.spots == 60 and r.batches_ok == 1 and r.batches_failed == 2
-    assert src.stats.batches_failed["HTTP 500"] == 1 and src.stats.batches_failed["ReadTimeout"] == 1
+    assert src.stats.batches_failed["HTTP 500"] == 1 and src.stats.batches_failed["ReadTimeoutError"] == 1
 
 
 def free_port() -> int:

@@ -67,9 +67,12 @@ def quote_line(q: Quote) -> str:
     f[33], f[34] = f"{q.high:.2f}", f"{q.low:.2f}"
     f[35] = f"{q.close:.2f}/{q.volume:.0f}/{q.amount * 10000:.0f}"
     f[36], f[37] = f"{q.volume:.0f}", f"{q.amount:.4f}"
-    f[38], f[39], f[43] = "0.52", "12.3", "3.10"
+    f[29] = f"{q.time[8:10]}:{q.time[10:12]}:{q.time[12:]}/{q.close:.2f}/12/B/{q.close * 1200:.0f}/12345"
+    f[38], f[39], f[40] = "0.52", "12.3", ""
+    f[41], f[42], f[43] = f"{q.high:.2f}", f"{q.low:.2f}", "3.10"
     f[44], f[45], f[46] = "1234.5", "2345.6", "1.1"
     f[47], f[48] = f"{q.yesterday_close * 1.1:.2f}", f"{q.yesterday_close * 0.9:.2f}"
+    f[49], f[50], f[51], f[52] = "1.05", "-123", f"{q.close:.2f}", "11.8"
     return f'v_{q.market.lower()}{q.code}="{"~".join(f)}";'
 
 
@@ -88,10 +91,14 @@ class QQServer:
         self.when = "20261124100003"
         self.requests = 0
         self._failures: dict[str, int] = {}
+        self._lines: dict[tuple[str, int, str], str] = {}
         self._lock = threading.Lock()
         server = self
 
         class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"  # keep-alive, as Tencent's servers
+            disable_nagle_algorithm = True  # headers and body go in separate writes
+
             def log_message(self, *args: object) -> None:
                 pass
 
@@ -117,13 +124,21 @@ class QQServer:
     def quote(self, symbol: str) -> Quote:
         return make_quote(symbol[:2].upper(), symbol[2:], self.universe[symbol], self.poll, self.when)
 
+    def line(self, symbol: str) -> str:
+        """The quote line of ``symbol`` for the current poll (generated once, then cached)."""
+        key = (symbol, self.poll, self.when)
+        line = self._lines.get(key)
+        if line is None:
+            line = self._lines[key] = quote_line(self.quote(symbol))
+        return line
+
     def body(self, symbols: list[str]) -> str:
         lines = []
         for s in symbols:
             if s not in self.universe:
                 lines.append('v_pv_none_match="1";')
                 continue
-            line = quote_line(self.quote(s))
+            line = self.line(s)
             if s in self.malformed_codes:
                 line = line[:40] + '";' if hash(s) % 2 else line.replace(f"~{self.quote(s).close:.2f}~", "~n/a~", 1)
             lines.append(line)
@@ -157,3 +172,27 @@ class QQServer:
             h.wfile.write(data)
         except (BrokenPipeError, ConnectionResetError):
             pass  # the client gave up (timeout or shutdown)
+
+
+def main() -> None:
+    """Run as a process (for benchmarks): serve the shipped universe, print the URL, serve until killed."""
+    import argparse
+    import sys
+    from pathlib import Path
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+    from hikyuu_live.data.codes import shipped_codes
+
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--latency", type=float, default=0.02)
+    args = ap.parse_args()
+    universe = {c.market.lower() + c.code: c.name for c in shipped_codes()}
+    with QQServer(universe, latency_s=args.latency) as srv:
+        srv.body(list(universe))  # generate every line before serving: the server must not be the bottleneck
+        print(srv.url, flush=True)
+        while True:
+            time.sleep(3600)
+
+
+if __name__ == "__main__":
+    main()
