@@ -84,6 +84,19 @@ class BusBroken(BusError):
     retryable = True
 
 
+class BusTimeout(BusBroken):
+    """A request got no answer within its timeout (server busy, stopped, or the request was dropped)."""
+
+
+class ServerError(HikyuuLiveError):
+    """A data server answered a request with an error code (``ret`` != 0); ``msg`` is its reason."""
+
+    def __init__(self, ret: int, msg: str) -> None:
+        self.ret = ret
+        self.msg = msg
+        super().__init__(f"server error {ret}: {msg}")
+
+
 class StoreError(HikyuuLiveError):
     """A history store failed."""
 

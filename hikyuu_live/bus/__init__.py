@@ -1,4 +1,7 @@
-"""The quote bus: NNG pub/sub carrying Hikyuu-framed FlatBuffers spot cycles. The only pynng user."""
+"""The quote bus: NNG pub/sub carrying Hikyuu-framed FlatBuffers spot cycles, and NNG request/reply.
+
+The only pynng user.
+"""
 
 from hikyuu_live.bus.framing import (
     END_MARKER,
@@ -11,6 +14,7 @@ from hikyuu_live.bus.framing import (
     SubscriberStats,
 )
 from hikyuu_live.bus.publisher import CycleWriter, PublisherStats, QuotePublisher
+from hikyuu_live.bus.reqrep import RequestClient, RequestServer, ServerStats, request_once
 from hikyuu_live.bus.subscriber import SpotSubscriber
 
 __all__ = [
@@ -24,6 +28,10 @@ __all__ = [
     "Heartbeat",
     "PublisherStats",
     "QuotePublisher",
+    "RequestClient",
+    "RequestServer",
+    "ServerStats",
     "SpotSubscriber",
     "SubscriberStats",
+    "request_once",
 ]
