@@ -198,7 +198,7 @@ class MarketData:
         sl = slice(i * 240, (i + 1) * 240)
         close100 = bars.price1000[sl, 3] // 10
         rng = np.random.default_rng(_seed(self.seed, "tick", market, code, day))
-        per_min = rng.integers(1, 12, 240)
+        per_min = rng.integers(1, 20, 240)  # ~2,400 trades a day: more than one 2,000-trade page
         label_min = np.array(_labels(1), dtype=np.int64)
         minutes = np.repeat(label_min - 1, per_min)  # a trade in [09:30, 09:31) is stamped 09:30
         price = np.repeat(close100, per_min) + rng.integers(-2, 3, len(minutes))

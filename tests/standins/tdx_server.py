@@ -7,7 +7,8 @@ Knobs (attributes, changeable while it runs; see ``Knobs``): ``latency_s`` befor
 drops every connection that asks more: a host going away mid-import), ``price_factor`` (every price
 scaled: the server that disagrees), ``year0_codes`` / ``absurd_codes`` / ``bad_ohlc_codes`` (one bar of
 each answer for those ``SH600000`` keys carries year 0, volume 5.9e-39 with amount 5.8e76, or high
-below low), ``truncate_codes`` (the answer body is cut short), ``silent_codes`` (no answer at all).
+below low), ``truncate_codes`` (the answer body is cut short), ``silent_codes`` (the request is never answered: the
+connection stays open and mute until the server closes, so the client must time out).
 
 Run standalone for benchmarks: ``python -m tests.standins.tdx_server --latency-ms 5 --stocks 2000 --days 1000``
 prints ``PORT <n>`` and serves until stdin closes.
@@ -77,6 +78,7 @@ class TdxServer:
         self._server: socketserver.ThreadingTCPServer | None = None
         self._thread: threading.Thread | None = None
         self._conns: set[socket.socket] = set()
+        self._closing = threading.Event()
 
     # ------------------------------------------------------------------ lifecycle
     @property
@@ -108,6 +110,7 @@ class TdxServer:
         return self
 
     def close(self) -> None:
+        self._closing.set()
         if self._server is not None:
             self._server.shutdown()
             self._server.server_close()
@@ -195,6 +198,7 @@ class TdxServer:
             return struct.pack("<H", 0)
         key = sec.key
         if key in self.knobs.silent_codes:
+            self._closing.wait(60)
             raise _Drop()
         if category in (4, 9):
             bars = self.market.day_bars(mk, code)
