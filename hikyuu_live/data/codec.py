@@ -452,8 +452,12 @@ def decode_spotlist(buf: bytes | bytearray | memoryview, *, max_spots: int = MAX
     if length.any():
         used = int(min(_NAME_BYTES, length.max()))
         raw = np.ascontiguousarray(mat[:, :used]).view(f"S{used}").ravel()
-        # one decode of the joined names beats a decode per name (names hold no NUL bytes)
-        out["name"] = b"\0".join(raw.tolist()).decode("utf-8", "ignore").split("\0")
+        # one decode of the joined names beats a decode per name; a name with a NUL byte inside
+        # (garbage) would split into two, so then decode one by one
+        names = b"\0".join(raw.tolist()).decode("utf-8", "ignore").split("\0")
+        if len(names) != len(raw):
+            names = [x.decode("utf-8", "ignore").replace("\0", "") for x in raw.tolist()]
+        out["name"] = names
     mat, length, present = _strings(r, tpos, offs[3], _DT_CHARS, "bad_string")
     dts, ok = _parse_datetimes(mat, length)
     drop(~present, "no_datetime")
