@@ -88,3 +88,27 @@ class FakeClock:
             return True
         self.advance(seconds)
         return False
+
+
+class MarketClock(LiveClock):
+    """Exchange time as the market data says it is: the newest spot time observed so far.
+
+    For replays and rehearsals: timers (``run_daily_at(14:55)``) and "today" follow the recorded market,
+    not the wall clock. Until the first observation it is the wall clock. Intervals (``monotonic``,
+    ``sleep``) stay real.
+    """
+
+    def __init__(self) -> None:
+        self._data_now: datetime | None = None
+        self._lock = threading.Lock()
+
+    def observe(self, when: datetime) -> None:
+        if when.tzinfo is None:
+            when = when.replace(tzinfo=EXCHANGE_TZ)
+        with self._lock:
+            if self._data_now is None or when > self._data_now:
+                self._data_now = when
+
+    def now(self) -> datetime:
+        with self._lock:
+            return self._data_now if self._data_now is not None else datetime.now(EXCHANGE_TZ)

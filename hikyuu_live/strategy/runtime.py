@@ -43,6 +43,7 @@ from hikyuu_live.data.kdata import KType, parse_ktype
 from hikyuu_live.data.spot import BOOK_FIELDS, PRICE_FIELDS, Spot, market_codes
 from hikyuu_live.strategy.context import Stock, StrategyContext, normalize_code
 from hikyuu_live.strategy.schedule import Timer, TimerTable
+from hikyuu_live.strategy.trading import QuoteBook, TradingMixin
 
 log = logging.getLogger(__name__)
 
@@ -74,7 +75,7 @@ def _check_arity(func: Callable[..., Any], n: int, what: str) -> None:
         raise TypeError(f"{what} callback must take {n} arguments, {func!r} takes {len(positional)}")
 
 
-class Strategy:
+class Strategy(TradingMixin):
     """A live strategy. See the module docstring for when each callback fires."""
 
     def __init__(
@@ -88,6 +89,7 @@ class Strategy:
         context: StrategyContext | None = None,
         quotation_server: str | None = None,
         broker: Any = None,
+        broker_state: str | None = None,
         preloader: Preloader | None = None,
         is_trading_day: Callable[[date], bool] | None = None,
         clock: Clock | None = None,
@@ -98,7 +100,9 @@ class Strategy:
         self.context = context or StrategyContext.create(code_list or (), ktype_list or ("DAY",), preload_num)
         self.config = config
         self.quotation_server = quotation_server or DEFAULT_QUOTATION_SERVER
-        self.broker = broker
+        self.broker = broker  # a Broker, a registry name ("paper", "easytrader") or None for paper
+        self.broker_state = broker_state
+        self.quotes = QuoteBook()
         self.clock = clock or LiveClock()
         self.is_trading_day = is_trading_day or TradingCalendar.shipped().is_trading_day
         self.preloader = preloader
@@ -213,6 +217,24 @@ class Strategy:
         gc.collect()
         gc.freeze()
 
+    def _open_broker(self) -> Any:
+        """A broker object is used as given; a name (or None = "paper") is created from the registry on
+        first use, so a strategy that never orders never touches broker state."""
+        if self.broker is not None and not isinstance(self.broker, str):
+            return self.broker
+        from hikyuu_live.config import config_home
+        from hikyuu_live.strategy.broker import create_broker
+
+        name = self.broker or "paper"
+        kw: dict[str, Any] = {"clock": self.clock}
+        if name == "paper":
+            safe = "".join(ch if ch.isalnum() else "_" for ch in self.name)
+            kw.update(state_path=self.broker_state or str(config_home() / f"paper_broker_{safe}.json"),
+                      price_source=self.quotes.price, quote_source=self.quotes.quote)
+        self.broker = create_broker(name, **kw)
+        log.info("%s trades through the %s broker", self.name, name)
+        return self.broker
+
     def start(self, auto_receive_spot: bool = True, *, max_seconds: float | None = None) -> None:
         """Run until Ctrl-C, SIGTERM, ``stop()`` or ``max_seconds``; every callback runs in this thread."""
         if not self.timers.timers and self._on_change is None and self._on_received is None:
@@ -318,6 +340,11 @@ class Strategy:
         st.batches += 1
         st.spots += len(spots)
         self.bars.update(spots)
+        if len(spots):
+            self.quotes.update(spots)
+            observe = getattr(self.clock, "observe", None)
+            if observe is not None:  # a MarketClock follows the data's own time
+                observe(spots["datetime"].max().astype("M8[us]").item())
         if self._on_change is None or not len(spots):
             return
         keys = market_codes(spots).tolist()

@@ -5,17 +5,16 @@ What Hikyuu's ``strategy_demo1.py`` does, on hikyuu_live: a strategy for SH60000
 ``run_daily`` timer every minute of the trading sessions and two ``run_daily_at`` timers 10 and 20
 seconds after start.
 
-    python -m hikyuu_live.strategy.strategy_demo1 [--quotation-server ADDR] [--seconds N]
+    python -m hikyuu_live.strategy.strategy_demo1 [--codes ...] [--quotation-server ADDR] [--seconds N]
 
 Start a collector first (e.g. ``spot_server --source replay --file test_data/replay_sample.csv.gz``).
 """
 
 from __future__ import annotations
 
-import argparse
-import logging
 from datetime import datetime, timedelta
 
+from hikyuu_live.strategy.cli import clock_of, quotation_server, setup, split, strategy_parser
 from hikyuu_live.strategy.context import Stock
 from hikyuu_live.strategy.runtime import Strategy
 
@@ -39,8 +38,8 @@ def once(stg: Strategy) -> None:
           flush=True)
 
 
-def build(quotation_server: str | None = None) -> Strategy:
-    stg = Strategy(["sh600000", "sz000001"], ["min", "day"], name="demo1", quotation_server=quotation_server)
+def build(codes: list[str], ktypes: list[str], **kw: object) -> Strategy:
+    stg = Strategy(codes, ktypes, name="demo1", **kw)  # type: ignore[arg-type]
     stg.on_change(on_change)
     stg.on_received_spot(on_spot)
     stg.run_daily(every_minute, timedelta(minutes=1))
@@ -51,12 +50,10 @@ def build(quotation_server: str | None = None) -> Strategy:
 
 
 def main(argv: list[str] | None = None) -> None:
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--quotation-server", help="bus address (default ipc:///tmp/hikyuu_real.ipc)")
-    ap.add_argument("--seconds", type=float, default=0, help="stop after N seconds (default: until Ctrl-C)")
-    args = ap.parse_args(argv)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname).1s %(name)s: %(message)s")
-    build(args.quotation_server).start(max_seconds=args.seconds or None)
+    args = strategy_parser(__doc__ or "", codes=["sh600000", "sz000001"], ktypes=["min", "day"]).parse_args(argv)
+    setup(args)
+    build(split(args.codes), split(args.ktypes), quotation_server=quotation_server(args), broker=args.broker,
+          broker_state=args.broker_state, clock=clock_of(args)).start(max_seconds=args.seconds or None)
 
 
 if __name__ == "__main__":
