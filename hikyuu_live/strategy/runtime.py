@@ -90,6 +90,7 @@ class Strategy(TradingMixin):
         quotation_server: str | None = None,
         broker: Any = None,
         broker_state: str | None = None,
+        dataserver: str | None = None,
         preloader: Preloader | None = None,
         is_trading_day: Callable[[date], bool] | None = None,
         clock: Clock | None = None,
@@ -102,6 +103,7 @@ class Strategy(TradingMixin):
         self.quotation_server = quotation_server or DEFAULT_QUOTATION_SERVER
         self.broker = broker  # a Broker, a registry name ("paper", "easytrader") or None for paper
         self.broker_state = broker_state
+        self.dataserver = dataserver  # address of a dataserver to catch up from when starting late
         self.quotes = QuoteBook()
         self.clock = clock or LiveClock()
         self.is_trading_day = is_trading_day or TradingCalendar.shipped().is_trading_day
@@ -209,7 +211,15 @@ class Strategy(TradingMixin):
                 history[k] = self.preloader(codes, k, ctx.preload_for(k))
                 log.info("preloaded %s: %d stocks, %d bars in %.2f s", k, len(history[k]),
                          sum(len(v) for v in history[k].values()), time.perf_counter() - t)
+        snapshot = None
+        if self.dataserver:
+            from hikyuu_live.strategy.catchup import catch_up
+
+            snapshot = catch_up(self.dataserver, codes, ctx.ktype_list, history, self.today())
         self.bars = LiveBars(codes, ctx.ktype_list, self.today(), history=history, is_trading_day=self.is_trading_day)
+        if snapshot is not None and len(snapshot):
+            self.bars.update(snapshot)
+            self.quotes.update(snapshot)
         self._stocks = {c: Stock(c[:2], c[2:]) for c in codes}
         self.timers.schedule_all(self.now())
         # the preloaded state lives all day: keep it out of the collector's full passes, which
@@ -239,12 +249,12 @@ class Strategy(TradingMixin):
         """Run until Ctrl-C, SIGTERM, ``stop()`` or ``max_seconds``; every callback runs in this thread."""
         if not self.timers.timers and self._on_change is None and self._on_received is None:
             log.warning("%s has no callback and no timer: it will only keep bars", self.name)
-        self.prepare()
-        self._install_signals()
-        if auto_receive_spot:
+        if auto_receive_spot:  # subscribe first: what arrives during preload and catch-up waits in the queue
             self.subscriber = SpotSubscriber(self.quotation_server, on_batch=self._queue_batch,
                                              on_cycle=self._queue_cycle)
             self.subscriber.start()
+        self.prepare()
+        self._install_signals()
         self.running = True
         log.info("%s start event loop (quotes from %s)", self.name, self.quotation_server)
         deadline = time.monotonic() + max_seconds if max_seconds else None
