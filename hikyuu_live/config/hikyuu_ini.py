@@ -76,6 +76,12 @@ class PreloadSection:
     maxima: dict[str, int] = field(default_factory=lambda: {t: 100000 if t in DAY_TYPES else 5120
                                                             for t in PRELOAD_TYPES})
 
+    def values(self) -> dict[str, str]:
+        """The section as ini text: ``day = True`` ... ``day_max = 100000`` ..."""
+        out = {t: format_value(v) for t, v in self.flags.items()}
+        out.update({f"{t}_max": str(v) for t, v in self.maxima.items()})
+        return out
+
 
 @dataclass(frozen=True, kw_only=True, slots=True)
 class HikyuuIni:
@@ -102,7 +108,7 @@ def _db(cp: configparser.ConfigParser, file: str, section: str) -> DbSection:
     return dataclasses.replace(base, extra=extra)
 
 
-def _preload(cp: configparser.ConfigParser, file: str) -> PreloadSection:
+def load_preload(cp: configparser.ConfigParser, file: str) -> PreloadSection:
     base = PreloadSection()
     if not cp.has_section("preload"):
         raise ConfigError("missing section", file=file, section="preload")
@@ -129,7 +135,7 @@ def load_hikyuu_ini(path: str | Path, *, check_paths: bool = False) -> HikyuuIni
     if kd.type not in (*BACKENDS, "tdx"):
         raise ConfigError(f"unknown kdata type; valid: {', '.join((*BACKENDS, 'tdx'))}", file=file,
                           section="kdata", key="type", value=kd.type)
-    cfg = HikyuuIni(path=path, hikyuu=hk, block=_db(cp, file, "block"), preload=_preload(cp, file),
+    cfg = HikyuuIni(path=path, hikyuu=hk, block=_db(cp, file, "block"), preload=load_preload(cp, file),
                     baseinfo=_db(cp, file, "baseinfo"), kdata=kd)
     if check_paths and hk.datadir and not Path(hk.datadir).is_dir():
         raise ConfigError("data directory does not exist (import data first)", file=file, section="hikyuu",
@@ -142,14 +148,12 @@ def hikyuu_ini_values(cfg: HikyuuIni) -> dict[str, dict[str, str]]:
     def clean(d: dict[str, str]) -> dict[str, str]:
         return {k: v for k, v in d.items() if v != ""}
 
-    preload = {t: format_value(v) for t, v in cfg.preload.flags.items()}
-    preload.update({f"{t}_max": str(v) for t, v in cfg.preload.maxima.items()})
     hk = section_values(cfg.hikyuu)
     hk["reload_time"] = cfg.hikyuu.reload_time.strftime("%H:%M")
     return {
         "hikyuu": clean(hk),
         "block": clean({**section_values(cfg.block), **cfg.block.extra}),
-        "preload": preload,
+        "preload": cfg.preload.values(),
         "baseinfo": clean({**section_values(cfg.baseinfo), **cfg.baseinfo.extra}),
         "kdata": clean({**section_values(cfg.kdata), **cfg.kdata.files}),
     }

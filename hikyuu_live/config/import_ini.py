@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import date, time
 from pathlib import Path
 
-from hikyuu_live.config.hikyuu_ini import DEFAULT_QUOTATION_SERVER, PreloadSection, _preload
+from hikyuu_live.config.hikyuu_ini import DEFAULT_QUOTATION_SERVER, PreloadSection, load_preload
 from hikyuu_live.config.ini import read_ini, update_ini
 from hikyuu_live.config.sections import key, load_section, optional_text, section_values, text
 from hikyuu_live.config.values import (
@@ -182,7 +182,7 @@ def load_import_ini(path: str | Path, *, check_paths: bool = False) -> ImportIni
     cp = read_ini(path)
     values = {f.name: load_section(f.default_factory().__class__, cp, file, f.name)  # type: ignore[misc]
               for f in _SECTIONS}
-    preload = _preload(cp, file) if cp.has_section("preload") else ImportIni().preload
+    preload = load_preload(cp, file) if cp.has_section("preload") else ImportIni().preload
     cfg = ImportIni(path=path, preload=preload, **values)
     _check_phases(cfg.collect, file)
     cfg.backend  # noqa: B018 - validates the enable flags
@@ -198,9 +198,7 @@ def load_import_ini(path: str | Path, *, check_paths: bool = False) -> ImportIni
 
 def import_ini_values(cfg: ImportIni) -> dict[str, dict[str, str]]:
     out = {f.name: {k: v for k, v in section_values(getattr(cfg, f.name)).items() if v != ""} for f in _SECTIONS}
-    preload = {t: format_value(v) for t, v in cfg.preload.flags.items()}
-    preload.update({f"{t}_max": str(v) for t, v in cfg.preload.maxima.items()})
-    out["preload"] = preload
+    out["preload"] = cfg.preload.values()
     return out
 
 
