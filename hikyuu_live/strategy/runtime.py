@@ -20,14 +20,12 @@ messages are waiting they are merged into one update carrying the newest spot of
 from __future__ import annotations
 
 import gc
-import inspect
 import logging
 import signal
 import threading
 import time
 from collections import deque
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from datetime import time as dtime
 from typing import Any
@@ -41,6 +39,7 @@ from hikyuu_live.data.calendar import TradingCalendar
 from hikyuu_live.data.codec import DecodedBatch
 from hikyuu_live.data.kdata import KType, parse_ktype
 from hikyuu_live.data.spot import BOOK_FIELDS, PRICE_FIELDS, Spot, market_codes
+from hikyuu_live.strategy.callbacks import RuntimeStats, check_arity
 from hikyuu_live.strategy.context import Stock, StrategyContext, normalize_code
 from hikyuu_live.strategy.schedule import Timer, TimerTable
 from hikyuu_live.strategy.trading import QuoteBook, TradingMixin
@@ -49,30 +48,6 @@ log = logging.getLogger(__name__)
 
 DEFAULT_QUOTATION_SERVER = "ipc:///tmp/hikyuu_real.ipc"
 Preloader = Callable[[list[str], KType, int], Mapping[str, np.ndarray]]
-
-
-@dataclass(slots=True)
-class RuntimeStats:
-    batches: int = 0
-    cycles: int = 0
-    spots: int = 0
-    on_change_calls: int = 0
-    callback_errors: int = 0
-    timer_runs: int = 0
-    late_events: int = 0
-    max_lateness_s: float = 0.0
-    coalesced_spots: int = 0
-    slowest_callback_s: float = 0.0
-
-
-def _check_arity(func: Callable[..., Any], n: int, what: str) -> None:
-    try:
-        params = inspect.signature(func).parameters.values()
-    except (TypeError, ValueError):
-        return
-    positional = [p for p in params if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
-    if not any(p.kind == p.VAR_POSITIONAL for p in params) and len(positional) != n:
-        raise TypeError(f"{what} callback must take {n} arguments, {func!r} takes {len(positional)}")
 
 
 class Strategy(TradingMixin):
@@ -125,18 +100,18 @@ class Strategy(TradingMixin):
 
     # ------------------------------------------------------------------ registration
     def on_change(self, func: Callable[[Strategy, Stock, Spot], None]) -> Callable[..., None]:
-        _check_arity(func, 3, "on_change")
+        check_arity(func, 3, "on_change")
         self._on_change = func
         return func
 
     def on_received_spot(self, func: Callable[[Strategy, datetime], None]) -> Callable[..., None]:
-        _check_arity(func, 2, "on_received_spot")
+        check_arity(func, 2, "on_received_spot")
         self._on_received = func
         return func
 
     def run_daily(self, func: Callable[[Strategy], None], interval: timedelta | float, market: str = "SH",
                   ignore_market: bool = False) -> Timer:
-        _check_arity(func, 1, "run_daily")
+        check_arity(func, 1, "run_daily")
         delta = interval if isinstance(interval, timedelta) else timedelta(seconds=float(interval))
         if delta > timedelta(hours=1) and not ignore_market:
             log.warning("run_daily interval %s is longer than an hour: did you mean run_daily_at?", delta)
@@ -145,7 +120,7 @@ class Strategy(TradingMixin):
 
     def run_daily_at(self, func: Callable[[Strategy], None], at: dtime | timedelta,
                      ignore_holiday: bool = True) -> Timer:
-        _check_arity(func, 1, "run_daily_at")
+        check_arity(func, 1, "run_daily_at")
         if isinstance(at, timedelta):
             if not timedelta(0) <= at < timedelta(days=1):
                 raise ValueError("run_daily_at time must be within one day")
