@@ -102,6 +102,11 @@ class MarketClock(LiveClock):
         self._data_now: datetime | None = None
         self._lock = threading.Lock()
 
+    @property
+    def observed(self) -> bool:
+        """True once any data time was observed."""
+        return self._data_now is not None
+
     def observe(self, when: datetime) -> None:
         if when.tzinfo is None:
             when = when.replace(tzinfo=EXCHANGE_TZ)

@@ -191,6 +191,7 @@ class Strategy(TradingMixin):
             from hikyuu_live.strategy.catchup import catch_up
 
             snapshot = catch_up(self.dataserver, codes, ctx.ktype_list, history, self.today())
+        self._history = history
         self.bars = LiveBars(codes, ctx.ktype_list, self.today(), history=history, is_trading_day=self.is_trading_day)
         if snapshot is not None and len(snapshot):
             self.bars.update(snapshot)
@@ -201,6 +202,15 @@ class Strategy(TradingMixin):
         # otherwise walk it every few thousand allocations and stall the event loop
         gc.collect()
         gc.freeze()
+
+    def _follow_market_day(self) -> None:
+        """First data under a MarketClock: today is the data's day, and timers run on its time."""
+        assert self.bars is not None
+        if self.bars.trading_day != self.today():
+            self.bars = LiveBars(self.bars.codes, self.context.ktype_list, self.today(), history=self._history,
+                                 is_trading_day=self.is_trading_day)
+        self.timers.schedule_all(self.now())
+        log.info("%s follows the market's time: %s", self.name, self.now())
 
     def _open_broker(self) -> Any:
         """A broker object is used as given; a name (or None = "paper") is created from the registry on
@@ -324,12 +334,15 @@ class Strategy(TradingMixin):
         st = self.stats
         st.batches += 1
         st.spots += len(spots)
+        observe = getattr(self.clock, "observe", None)
+        if observe is not None and len(spots):  # a MarketClock follows the data's own time
+            first = not getattr(self.clock, "observed", True)
+            observe(spots["datetime"].max().astype("M8[us]").item())
+            if first:
+                self._follow_market_day()
         self.bars.update(spots)
         if len(spots):
             self.quotes.update(spots)
-            observe = getattr(self.clock, "observe", None)
-            if observe is not None:  # a MarketClock follows the data's own time
-                observe(spots["datetime"].max().astype("M8[us]").item())
         if self._on_change is None or not len(spots):
             return
         keys = market_codes(spots).tolist()
