@@ -12,6 +12,7 @@ from pathlib import Path
 
 from PyQt5.QtCore import QTimer
 from PyQt5.QtWidgets import (
+    QComboBox,
     QFileDialog,
     QLabel,
     QListWidget,
@@ -56,6 +57,10 @@ class StrategyTab(QWidget):
         self.server = f.line("Bus address the strategy dials (quotation_server)")
         self.broker = f.line("Broker: paper (default) or easytrader")
         self.broker.setText("paper")
+        self.clock = QComboBox()
+        self.clock.setToolTip("live: wall time; market: follow the spots' own time (for replays)")
+        self.clock.addItem("实时 (live)", "live")
+        self.clock.addItem("行情时间 (market, 回放用)", "market")
         self.button = QPushButton("启动策略")
         self.button.setToolTip("Start (or stop) the selected strategy as a child process")
         self.button.clicked.connect(self.toggle)
@@ -72,7 +77,7 @@ class StrategyTab(QWidget):
         main.addWidget(self.scripts)
         main.addWidget(add)
         main.addLayout(f.form(("股票代码", self.codes), ("K线类型", self.ktypes), ("行情地址", self.server),
-                              ("券商", self.broker)))
+                              ("券商", self.broker), ("时钟", self.clock)))
         main.addWidget(self.button)
         main.addWidget(self.command)
         main.addWidget(self.account)
@@ -111,7 +116,8 @@ class StrategyTab(QWidget):
         target = self.scripts.currentItem().data(256)
         args = ["--codes", self.codes.text().strip(), "--ktypes", self.ktypes.text().strip(),
                 "--quotation-server", self.server.text().strip(), "--broker", self.broker.text().strip(),
-                "--broker-state", str(self.state_file)]
+                "--broker-state", str(self.state_file), "--clock", self.clock.currentData(),
+                "--config", str(self.home)]
         if str(target).endswith(".py"):
             import sys
 
