@@ -1,15 +1,22 @@
 """The main job on embedded defaults (``make demo``): no broker, no database server, no internet.
 
-It runs the chain as separate processes, as in production, on a private bus address and config
-home under a temporary directory: the replay collector (``spot_server --source replay``) publishes the
-recorded market in ``test_data/replay_sample.csv.gz``; ``spot_listen`` subscribes and prints one line
-per cycle; then everything stops by itself and a summary is printed.
+The whole chain runs as separate processes, as in production, on a private bus address and config home
+under a temporary directory:
+
+1. the replay collector (``spot_server --source replay``) publishes the recorded market in
+   ``test_data/replay_sample.csv.gz`` (300 codes, 91 cycles of 2026-11-24);
+2. ``strategy_demo2`` (a moving-average system on live 1-minute bars, on the market's own clock) trades
+   through the paper broker;
+3. when the recording ends everything stops by itself and a summary is printed: spots received, bars
+   built, signals and orders, cash and positions from the paper broker's state file.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
+import re
 import subprocess
 import sys
 import tempfile
@@ -18,6 +25,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE = ROOT / "test_data" / "replay_sample.csv.gz"
+CODES = "sh600000,sz000001,sh510300,sh510050,sz159915"
 
 
 def _spawn(args: list[str], env: dict[str, str], **kw: object) -> subprocess.Popen:
@@ -29,35 +37,45 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--speed", type=float, default=60.0, help="replay speed (default %(default)s x real time)")
     ap.add_argument("--timeout", type=float, default=60.0, help="give up after this many seconds")
     args = ap.parse_args(argv)
-    from hikyuu_live.fetcher.stock.replay import load_replay
-
-    n_cycles = len(load_replay(SAMPLE))
     with tempfile.TemporaryDirectory(prefix="hikyuu_demo_") as tmp:
         env = dict(os.environ, HKU_HOME=str(Path(tmp) / "home"), PYTHONUNBUFFERED="1")
         bus = f"ipc://{tmp}/bus.ipc"
-        print(f"demo: replaying {SAMPLE.name} ({n_cycles} cycles) at {args.speed:g}x on {bus}", flush=True)
+        state = Path(tmp) / "paper_broker.json"
+        print(f"demo: replaying {SAMPLE.name} at {args.speed:g}x on {bus}; strategy_demo2 trades on paper", flush=True)
         t0 = time.monotonic()
-        listener = _spawn(["hikyuu_live.gui.spot_listen", bus, "--stats-only", "--cycles", str(n_cycles)], env)
-        server = _spawn(["hikyuu_live.gui.spot_server", "--source", "replay", "--file", str(SAMPLE),
-                         "--speed", str(args.speed), "--max-gap", "1", "--ipc", bus, "--server", "none",
-                         "--wait-subscribers", "1"], env)
-        procs = {"spot_listen": listener, "spot_server": server}
+        strategy = _spawn(["hikyuu_live.strategy.strategy_demo2", "--codes", CODES, "--ktypes", "day,min",
+                           "--quotation-server", bus, "--clock", "market", "--broker", "paper",
+                           "--broker-state", str(state), "--seconds", str(args.timeout)],
+                          env, stdout=subprocess.PIPE, text=True)
+        server = _spawn(["hikyuu_live.gui.spot_server", "--source", "replay", "--file", str(SAMPLE), "--speed",
+                         str(args.speed), "--max-gap", "1", "--ipc", bus, "--server", "none", "--wait-subscribers",
+                         "1"], env, stderr=subprocess.DEVNULL)
         try:
-            for name, p in procs.items():
-                left = max(1.0, args.timeout - (time.monotonic() - t0))
-                code = p.wait(timeout=left)
-                if code != 0:
-                    print(f"demo: {name} exited with {code}", file=sys.stderr)
-                    return 1
+            if server.wait(timeout=args.timeout) != 0:
+                print("demo: the collector failed", file=sys.stderr)
+                return 1
+            time.sleep(1.0)  # let the strategy take in the last cycle
+            strategy.terminate()
+            out, _ = strategy.communicate(timeout=30)
         except subprocess.TimeoutExpired:
             print(f"demo: not finished after {args.timeout:g} s; stopping", file=sys.stderr)
             return 1
         finally:
-            for p in procs.values():
+            for p in (server, strategy):
                 if p.poll() is None:
-                    p.terminate()
+                    p.kill()
                     p.wait(10)
-        print(f"demo: done in {time.monotonic() - t0:.1f} s", flush=True)
+        for line in out.splitlines():
+            if line.startswith("[demo2]"):
+                print(line)
+        done = re.search(r"\[demo2\] done: (.*)", out)
+        if strategy.returncode != 0 or done is None:
+            print(f"demo: the strategy failed (exit {strategy.returncode})", file=sys.stderr)
+            return 1
+        paper = json.loads(state.read_text()) if state.exists() else {"cash": None, "positions": [], "orders": []}
+        held = ", ".join(f"{p['market']}{p['code']} x{p['number']}" for p in paper["positions"]) or "none"
+        print(f"demo: summary after {time.monotonic() - t0:.1f} s: {done.group(1)}")
+        print(f"demo: paper account: cash {paper['cash']:,.2f}, positions {held}, {len(paper['orders'])} orders")
     return 0
 
 

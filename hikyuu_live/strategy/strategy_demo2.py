@@ -67,8 +67,10 @@ def main(argv: list[str] | None = None) -> None:
                 clock=clock_of(args))
     stg.start(max_seconds=args.seconds or None)
     orders = stg.get_broker().orders()
-    print(f"[demo2] done: spots={stg.stats.spots} cycles={stg.stats.cycles} signals={stg.signals} "  # type: ignore[attr-defined]
-          f"orders={len(orders)} filled={sum(o.status == 'filled' for o in orders)}", flush=True)
+    bars = stg.bars.stats.bars_finished if stg.bars is not None else 0
+    print(f"[demo2] done: spots={stg.stats.spots} cycles={stg.stats.cycles} bars={bars} "
+          f"signals={stg.signals} orders={len(orders)} "  # type: ignore[attr-defined]
+          f"filled={sum(o.status == 'filled' for o in orders)}", flush=True)
 
 
 if __name__ == "__main__":
