@@ -1,142 +1,45 @@
 """``importdata-gui.ini``: what to import, from where, into which store, and how to collect quotes.
 
-Every section and key of the original's template, with the template's defaults. Where the original
-GUI fell back to other values when a key was missing (``interval`` 3600 vs 305, phase times, preload
-maxima 4096 vs 5120) we use the template's value in both cases, except ``phase1_start``: the template's
-``00:00:00`` polls all night, so the default is ``09:00:00``. ``[collect]`` also holds hikyuu_live's own
-keys (bus addresses, Tencent URL, batch size, heartbeat, metrics port, QMT watchdog).
+Every section and key of the original's template (reference §1.3); the defaults and where they differ
+from the original GUI's fallbacks are listed in ``import_sections.py``. No section is required: a
+missing one reads as the template's. Exactly one of ``[hdf5]``, ``[mysql]``, ``[clickhouse]`` must be
+enabled (the original GUI's radio buttons guaranteed it; a hand-edited file may not).
 """
 
 from __future__ import annotations
 
-import dataclasses
 from dataclasses import dataclass, field
-from datetime import date, time
 from pathlib import Path
 
-from hikyuu_live.config.hikyuu_ini import DEFAULT_QUOTATION_SERVER, PreloadSection, load_preload
-from hikyuu_live.config.ini import read_ini, update_ini
-from hikyuu_live.config.sections import key, load_section, optional_text, section_values, text
-from hikyuu_live.config.values import (
-    format_value,
-    parse_address,
-    parse_bool,
-    parse_date,
-    parse_float,
-    parse_int,
-    parse_port,
-    parse_time,
+from hikyuu_live.config.hikyuu_ini import BACKENDS
+from hikyuu_live.config.import_sections import (
+    ClickhouseSection,
+    CollectSection,
+    DisabledSection,
+    EnableSection,
+    Hdf5Section,
+    KTypeSection,
+    MysqlSection,
+    PytdxSection,
+    QuotationSection,
+    SchedSection,
+    TdxSection,
 )
+from hikyuu_live.config.ini import read_ini, save_values
+from hikyuu_live.config.paths import resolve_path
+from hikyuu_live.config.preload import IMPORT_PRELOADED, PreloadSection, default_flags, load_preload
+from hikyuu_live.config.sections import known_keys, load_section, section_values, warn_unknown
 from hikyuu_live.errors import ConfigError
 
-SOURCES = ("qq", "qmt")
-MIN_INTERVAL_S = 1
 
-
-def _source(value: str) -> str:
-    v = value.strip().lower()
-    if v not in SOURCES:
-        raise ValueError(f"unknown source; valid: {', '.join(SOURCES)}")
-    return v
-
-
-@dataclass(frozen=True, kw_only=True, slots=True)
-class QuotationSection:
-    stock: bool = key(parse_bool, True)
-    fund: bool = key(parse_bool, True)
-    future: bool = key(parse_bool, False)
-
-
-@dataclass(frozen=True, kw_only=True, slots=True)
-class KTypeSection:
-    day: bool = key(parse_bool, True)
-    min: bool = key(parse_bool, True)
-    min5: bool = key(parse_bool, True)
-    trans: bool = key(parse_bool, False)
-    time: bool = key(parse_bool, False)
-    day_start_date: date = key(parse_date, date(1990, 12, 19))
-    min_start_date: date = key(parse_date, date(2023, 9, 19))
-    min5_start_date: date = key(parse_date, date(2023, 9, 19))
-    trans_start_date: date = key(parse_date, date(2023, 12, 11))
-    time_start_date: date = key(parse_date, date(2023, 12, 11))
-
-
-@dataclass(frozen=True, kw_only=True, slots=True)
-class EnableSection:
-    enable: bool = key(parse_bool, True)
-
-
-@dataclass(frozen=True, kw_only=True, slots=True)
-class DisabledSection:
-    enable: bool = key(parse_bool, False)
-
-
-@dataclass(frozen=True, kw_only=True, slots=True)
-class TdxSection:
-    enable: bool = key(parse_bool, False)
-    dir: str | None = key(optional_text, None)
-
-
-@dataclass(frozen=True, kw_only=True, slots=True)
-class PytdxSection:
-    enable: bool = key(parse_bool, False)
-    use_tdx_number: int = key(lambda v: parse_int(v, 1, 20), 10)
-    hosts: str | None = key(optional_text, None)  # "host:port, host:port"; else ~/.hikyuu/hosts.py
-
-
-@dataclass(frozen=True, kw_only=True, slots=True)
-class Hdf5Section:
-    enable: bool = key(parse_bool, True)
-    dir: str = key(text, "")
-
-
-@dataclass(frozen=True, kw_only=True, slots=True)
-class MysqlSection:
-    enable: bool = key(parse_bool, False)
-    tmpdir: str | None = key(optional_text, None)
-    host: str = key(text, "127.0.0.1")
-    port: int = key(parse_port, 3306)
-    usr: str = key(text, "root")
-    pwd: str = key(lambda v: v, "", secret=True)
-
-
-@dataclass(frozen=True, kw_only=True, slots=True)
-class ClickhouseSection:
-    enable: bool = key(parse_bool, False)
-    tmpdir: str | None = key(optional_text, None)
-    host: str = key(text, "127.0.0.1")
-    http_port: int = key(parse_port, 8123)
-    port: int = key(parse_port, 9000)
-    usr: str = key(text, "default")
-    pwd: str = key(lambda v: v, "", secret=True)
-
-
-@dataclass(frozen=True, kw_only=True, slots=True)
-class SchedSection:
-    time: time = key(parse_time, time(18, 0))
-
-
-@dataclass(frozen=True, kw_only=True, slots=True)
-class CollectSection:
-    quotation_server: str = key(parse_address, DEFAULT_QUOTATION_SERVER)
-    interval: int = key(lambda v: parse_int(v, MIN_INTERVAL_S, 86400), 305)
-    source: str = key(_source, "qq")
-    use_zhima_proxy: bool = key(parse_bool, False)
-    phase1_start: time = key(parse_time, time(9, 0))
-    phase1_end: time = key(parse_time, time(11, 35))
-    phase2_start: time = key(parse_time, time(12, 0))
-    phase2_end: time = key(parse_time, time(15, 5))
-    ipc_address: str = key(parse_address, DEFAULT_QUOTATION_SERVER)
-    tcp_address: str = key(parse_address, "tcp://*:9200")
-    qq_url: str = key(text, "http://qt.gtimg.cn/q=")
-    batch_size: int = key(lambda v: parse_int(v, 1, 10000), 60)
-    heartbeat_interval: float = key(lambda v: parse_float(v, 0.05), 1.0)
-    metrics_port: int = key(lambda v: parse_int(v, 0, 65535), 0)
-    qmt_watchdog: float = key(lambda v: parse_float(v, 1.0), 60.0)
+def _import_preload() -> PreloadSection:
+    return PreloadSection(flags=default_flags(IMPORT_PRELOADED))
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
 class ImportIni:
+    """A whole ``importdata-gui.ini``; ``path`` is where it was read from (``None`` if built in code)."""
+
     path: Path | None = None
     quotation: QuotationSection = field(default_factory=QuotationSection)
     ktype: KTypeSection = field(default_factory=KTypeSection)
@@ -152,60 +55,109 @@ class ImportIni:
     sched: SchedSection = field(default_factory=SchedSection)
     collect: CollectSection = field(default_factory=CollectSection)
     lazy_preload: DisabledSection = field(default_factory=DisabledSection)
-    preload: PreloadSection = field(default_factory=lambda: PreloadSection(
-        flags={t: t in ("day", "week", "month") for t in PreloadSection().flags}))
+    preload: PreloadSection = field(default_factory=_import_preload)
 
     @property
     def backend(self) -> str:
-        enabled = [name for name in ("hdf5", "mysql", "clickhouse") if getattr(self, name).enable]
+        """``hdf5``, ``mysql`` or ``clickhouse``: the one store enabled; ``ConfigError`` unless exactly one."""
+        enabled = [name for name in BACKENDS if getattr(self, name).enable]
         if len(enabled) != 1:
             raise ConfigError(f"exactly one of [hdf5], [mysql], [clickhouse] must have enable = True, "
-                              f"found {enabled or 'none'}", file=str(self.path or ""))
+                              f"found {', '.join(enabled) or 'none'}", file=str(self.path or "") or None,
+                              key="enable")
         return enabled[0]
 
 
-_SECTIONS = [f for f in dataclasses.fields(ImportIni) if f.name not in ("path", "preload")]
-
-
-def _check_phases(c: CollectSection, file: str) -> None:
-    pairs = [("phase1_start", "phase1_end"), ("phase2_start", "phase2_end"), ("phase1_end", "phase2_start")]
-    for a, b in pairs:
-        if getattr(c, a) > getattr(c, b):
-            raise ConfigError(f"{a} ({getattr(c, a)}) is after {b} ({getattr(c, b)})", file=file,
-                              section="collect", key=a, value=format_value(getattr(c, a)))
+# section name (== field name of ImportIni) -> its class, for every typed section but [preload]
+_SECTIONS = (("quotation", QuotationSection), ("ktype", KTypeSection), ("weight", EnableSection),
+             ("finance", EnableSection), ("block", EnableSection), ("tdx", TdxSection), ("pytdx", PytdxSection),
+             ("qmt", DisabledSection), ("hdf5", Hdf5Section), ("mysql", MysqlSection),
+             ("clickhouse", ClickhouseSection), ("sched", SchedSection), ("collect", CollectSection),
+             ("lazy_preload", DisabledSection))
 
 
 def load_import_ini(path: str | Path, *, check_paths: bool = False) -> ImportIni:
-    """Read and validate ``importdata-gui.ini``; ``check_paths`` also checks the TDX directory exists."""
+    """Read and validate ``importdata-gui.ini``.
+
+    Parameters
+    ----------
+    path
+        The file (UTF-8).
+    check_paths
+        Also require the TDX directory to exist when ``[tdx]`` is enabled, and ``[hdf5] dir`` not to be
+        a file (it is created by the import when absent).
+
+    Raises
+    ------
+    ConfigError
+        Naming the file, section, key and value of the first problem.
+    """
     path = Path(path)
     file = str(path)
     cp = read_ini(path)
-    values = {f.name: load_section(f.default_factory().__class__, cp, file, f.name)  # type: ignore[misc]
-              for f in _SECTIONS}
-    preload = load_preload(cp, file) if cp.has_section("preload") else ImportIni().preload
+    values = {}
+    for name, cls in _SECTIONS:
+        values[name] = load_section(cls, cp, file, name)
+        warn_unknown(cp, file, name, known_keys(cls))
+    preload = load_preload(cp, file, _import_preload()) if cp.has_section("preload") else _import_preload()
     cfg = ImportIni(path=path, preload=preload, **values)
-    _check_phases(cfg.collect, file)
     cfg.backend  # noqa: B018 - validates the enable flags
-    if check_paths and cfg.tdx.enable:
-        if not cfg.tdx.dir or not Path(cfg.tdx.dir).is_dir():
-            raise ConfigError("TDX directory does not exist", file=file, section="tdx", key="dir",
-                              value=cfg.tdx.dir or "")
-    if check_paths and cfg.hdf5.enable and cfg.hdf5.dir and Path(cfg.hdf5.dir).exists() \
-            and not Path(cfg.hdf5.dir).is_dir():
-        raise ConfigError("exists but is not a directory", file=file, section="hdf5", key="dir", value=cfg.hdf5.dir)
+    if check_paths:
+        _check_paths(cfg, file)
     return cfg
 
 
+def _check_paths(cfg: ImportIni, file: str) -> None:
+    if cfg.tdx.enable and (not cfg.tdx.dir or not resolve_path(cfg.tdx.dir).is_dir()):
+        raise ConfigError("TDX directory does not exist", file=file, section="tdx", key="dir", value=cfg.tdx.dir or "")
+    if cfg.hdf5.enable:
+        d = resolve_path(cfg.hdf5.dir) if cfg.hdf5.dir else None
+        if d is None:
+            raise ConfigError("HDF5 store needs a data directory", file=file, section="hdf5", key="dir", value="")
+        if d.exists() and not d.is_dir():
+            raise ConfigError("exists but is not a directory", file=file, section="hdf5", key="dir",
+                              value=cfg.hdf5.dir)
+
+
 def import_ini_values(cfg: ImportIni) -> dict[str, dict[str, str]]:
-    out = {f.name: {k: v for k, v in section_values(getattr(cfg, f.name)).items() if v != ""} for f in _SECTIONS}
+    """Every section of ``cfg`` as ini text."""
+    out = {name: section_values(getattr(cfg, name)) for name, _ in _SECTIONS}
     out["preload"] = cfg.preload.values()
     return out
 
 
 def save_import_ini(cfg: ImportIni, path: str | Path | None = None) -> Path:
-    """Write ``cfg`` (default to ``cfg.path``), keeping hand-edited keys, sections and comments."""
+    """Write ``cfg`` into ``path`` (default ``cfg.path``), changing only the values that differ.
+
+    Keys, sections and comments added by hand are kept; see ``ini.save_values``.
+    """
     target = Path(path) if path is not None else cfg.path
     if target is None:
-        raise ValueError("no path to save importdata-gui.ini to")
-    update_ini(target, import_ini_values(cfg))
+        raise ConfigError("no path to save importdata-gui.ini to")
+    old = None
+    if target.exists():
+        try:
+            old = import_ini_values(load_import_ini(target))
+        except ConfigError:
+            old = None  # an invalid file: every value is written
+    save_values(target, import_ini_values(cfg), old)
     return target
+
+
+__all__ = [
+    "ClickhouseSection",
+    "CollectSection",
+    "DisabledSection",
+    "EnableSection",
+    "Hdf5Section",
+    "ImportIni",
+    "KTypeSection",
+    "MysqlSection",
+    "PytdxSection",
+    "QuotationSection",
+    "SchedSection",
+    "TdxSection",
+    "import_ini_values",
+    "load_import_ini",
+    "save_import_ini",
+]

@@ -1,28 +1,39 @@
 """Reading ini files, and editing them in place without losing what the user wrote by hand.
 
 The original GUI regenerated ``hikyuu.ini`` from a template on every save, so hand-edited keys and
-comments were lost. ``update_ini`` changes only the values it is given: existing key lines are
-rewritten in place (their comment lines and order kept), missing keys are appended to their section,
-missing sections to the end of the file, and every other line stays as it was.
+comments were lost. ``update_ini`` changes only the values it is given: every line of an existing key
+is rewritten in place (a key repeated in a duplicated section is rewritten in each, since the last
+one wins when read), missing keys are appended after the last key of their section, missing sections
+to the end of the file, and every other line (comments, blank lines, unknown keys and sections) stays
+as it was, with the file's line endings. The file is replaced atomically, keeping its permissions and
+writing through a symlink, so a crash never leaves half a config.
 """
 
 from __future__ import annotations
 
 import configparser
+import contextlib
 import os
 import re
+import shutil
+import tempfile
 from collections.abc import Mapping
 from pathlib import Path
 
 from hikyuu_live.config.values import format_value
 from hikyuu_live.errors import ConfigError
 
-_SECTION = re.compile(r"^\s*\[([^\]]+)\]\s*$")
-_KEY = re.compile(r"^(\s*)([^=:#;\s][^=:]*?)(\s*[=:]\s*)(.*)$")
+# the same permissive patterns configparser uses, applied to stripped lines
+_SECTION = configparser.ConfigParser.SECTCRE
+_KEY = re.compile(configparser.ConfigParser._OPT_TMPL.format(delim="=|:"), re.VERBOSE)  # type: ignore[attr-defined]
+_COMMENT = ("#", ";")
 
 
 def read_ini(path: Path) -> configparser.ConfigParser:
-    """Parse ``path`` (UTF-8) with interpolation off and case-preserving keys."""
+    """Parse ``path`` (UTF-8, BOM tolerated) with interpolation off and case-preserving keys.
+
+    Duplicate sections and keys are allowed (the last value wins), as in Hikyuu's own ini reader.
+    """
     cp = configparser.ConfigParser(interpolation=None, strict=False)
     cp.optionxform = str  # type: ignore[assignment,method-assign]
     try:
@@ -30,6 +41,8 @@ def read_ini(path: Path) -> configparser.ConfigParser:
     except FileNotFoundError:
         raise ConfigError("file not found (run `hikyuu_doctor --init` or HikyuuTDX once to create it)",
                           file=str(path)) from None
+    except IsADirectoryError:
+        raise ConfigError("is a directory, not an ini file", file=str(path)) from None
     except UnicodeDecodeError as e:
         raise ConfigError(f"not UTF-8 text: {e}", file=str(path)) from e
     try:
@@ -39,45 +52,161 @@ def read_ini(path: Path) -> configparser.ConfigParser:
     return cp
 
 
-def update_ini(path: Path, updates: Mapping[str, Mapping[str, object]]) -> None:
-    """Set ``updates[section][key]`` in ``path``, creating the file if needed; see the module docstring."""
-    lines = path.read_text(encoding="utf-8-sig").splitlines() if path.exists() else []
-    pending = {s: {k: format_value(v) for k, v in kv.items()} for s, kv in updates.items()}
+def _checked(path: Path, updates: Mapping[str, Mapping[str, object]]) -> dict[str, dict[str, str]]:
+    """Updates as text; names or values that would break the file's structure are refused."""
+    out: dict[str, dict[str, str]] = {}
+    for sec, kv in updates.items():
+        if not sec or any(c in sec for c in "[]\r\n"):
+            raise ConfigError("invalid section name", file=str(path), section=sec)
+        out[sec] = {}
+        for k, v in kv.items():
+            if not k or k != k.strip() or any(c in k for c in "=:\r\n") or k.startswith((*_COMMENT, "[")):
+                raise ConfigError("invalid key name", file=str(path), section=sec, key=k)
+            text = format_value(v)
+            if "\n" in text or "\r" in text:
+                raise ConfigError("a value must be one line", file=str(path), section=sec, key=k)
+            out[sec][k] = text
+    return out
+
+
+def _indent(line: str) -> int:
+    return len(line) - len(line.lstrip())
+
+
+def _edit(lines: list[str], pending: dict[str, dict[str, str]]) -> list[str]:
+    """``lines`` with ``pending`` applied (see the module docstring)."""
     out: list[str] = []
     section: str | None = None
-    last_key_at: dict[str, int] = {}
-
-    def flush(sec: str | None) -> None:
-        if sec is None or not pending.get(sec):
-            return
-        at = last_key_at.get(sec, len(out))
-        extra = [f"{k} = {v}" for k, v in pending.pop(sec).items()]
-        out[at:at] = extra
-
+    end_of: dict[str, int] = {}  # section -> index in ``out`` after its last key (last occurrence)
+    found: set[tuple[str, str]] = set()
+    key_indent: int | None = None  # indent of the key whose value may continue on the next lines
+    dropping = False  # skipping the continuation lines of a value that was replaced
     for line in lines:
-        m = _SECTION.match(line)
-        if m:
-            flush(section)
-            section = m.group(1).strip()
+        stripped = line.strip()
+        if not stripped or stripped.startswith(_COMMENT):
             out.append(line)
-            last_key_at[section] = len(out)
             continue
-        km = _KEY.match(line) if section is not None else None
-        if km and section in pending and km.group(2).strip() in pending[section]:
-            key = km.group(2).strip()
-            line = f"{km.group(1)}{km.group(2)}{km.group(3)}{pending[section].pop(key)}"
+        if key_indent is not None and _indent(line) > key_indent:  # continuation line of a value
+            if not dropping:
+                out.append(line)
+                if section is not None:
+                    end_of[section] = len(out)
+            continue
+        key_indent, dropping = None, False
+        m = _SECTION.match(stripped)
+        if m:
+            section = m.group("header")
+            out.append(line)
+            end_of[section] = len(out)
+            continue
+        body = line.lstrip()
+        km = _KEY.match(body) if section is not None else None
+        if km is None or section is None:
+            out.append(line)
+            continue
+        name = km.group("option").rstrip()
+        key_indent = _indent(line)
+        if name in pending.get(section, {}):
+            found.add((section, name))
+            value = pending[section][name]
+            # keep the key and the spacing around its delimiter as the user wrote them
+            gap = body[km.end("vi"):km.start("value")]
+            if not gap and not km.group("value").strip():
+                gap = " "  # "pwd =" had no value to show where it went
+            line = (line[:key_indent] + body[:km.end("vi")] + gap + value).rstrip()
+            dropping = True
         out.append(line)
-        if km and section is not None and not line.lstrip().startswith(("#", ";")):
-            last_key_at[section] = len(out)
-    flush(section)
+        end_of[section] = len(out)
+    _add_missing(out, pending, end_of, found)
+    return out
+
+
+def _add_missing(out: list[str], pending: dict[str, dict[str, str]], end_of: dict[str, int],
+                 found: set[tuple[str, str]]) -> None:
+    """Append the keys not found: after the last key of their section, or in a new section at the end."""
+    inserts = []
     for sec, kv in pending.items():
-        if not kv:
-            continue
-        if out and out[-1].strip():
-            out.append("")
-        out.append(f"[{sec}]")
-        out.extend(f"{k} = {v}" for k, v in kv.items())
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text("\n".join(out) + "\n", encoding="utf-8")
-    os.replace(tmp, path)  # a crash mid-write never leaves half a config
+        missing = [f"{k} = {v}" for k, v in kv.items() if (sec, k) not in found]
+        if missing and sec in end_of:
+            inserts.append((end_of[sec], missing))
+    for at, new in sorted(inserts, reverse=True):
+        out[at:at] = new
+    for sec, kv in pending.items():
+        if kv and sec not in end_of:
+            if out and out[-1].strip():
+                out.append("")
+            out.append(f"[{sec}]")
+            out.extend(f"{k} = {v}" for k, v in kv.items())
+
+
+def update_ini(path: str | os.PathLike[str], updates: Mapping[str, Mapping[str, object]]) -> None:
+    """Set ``updates[section][key]`` in ``path`` (created if needed); see the module docstring.
+
+    Values are written by ``format_value``: booleans ``True``/``False``, times ``HH:MM:SS``, dates
+    ``YYYY-MM-DD``; pass a string for any other form (``reload_time`` is written ``HH:MM`` that way).
+    """
+    path = Path(path)
+    target = path.resolve() if path.is_symlink() else path
+    pending = _checked(path, updates)
+    try:
+        text = target.read_bytes().decode("utf-8-sig") if target.exists() else ""  # keeps "\r\n"
+    except UnicodeDecodeError as e:
+        raise ConfigError(f"not UTF-8 text: {e}", file=str(path)) from e
+    newline = "\r\n" if "\r\n" in text else "\n"
+    # split on line ends only (str.splitlines would also split a value at U+2028 and friends)
+    lines = text.replace("\r\n", "\n").split("\n")
+    if lines[-1] == "":
+        lines.pop()
+    out = _edit(lines, pending)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
+            f.write(newline.join(out) + newline)
+            f.flush()
+            os.fsync(f.fileno())
+        if target.exists():
+            shutil.copymode(target, tmp)  # mkstemp makes it 0600; keep what the user chose
+        else:
+            os.chmod(tmp, 0o666 & ~_umask())
+        os.replace(tmp, target)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+def present_keys(path: Path) -> dict[str, set[str]]:
+    """The keys each section of ``path`` has (empty when the file is absent or unreadable)."""
+    try:
+        cp = read_ini(path)
+    except ConfigError:
+        return {}
+    return {s: set(cp.options(s)) for s in cp.sections()}
+
+
+def save_values(path: Path, new: Mapping[str, Mapping[str, str]], old: Mapping[str, Mapping[str, str]] | None) -> None:
+    """Write the values of ``new`` that differ from ``old`` (both canonical ini text of a typed config).
+
+    A value equal to the old one is not written: a hand-written ``day = true`` or a Windows path stays
+    as written, and a key absent from the file (meaning its default) stays absent. A changed key is
+    rewritten in place or appended; an empty value is never appended (an empty ``tmpdir`` would mean
+    something else to Hikyuu than an absent one). ``old = None`` (no file, or one that does not load)
+    writes every value.
+    """
+    present = present_keys(path)
+    updates: dict[str, dict[str, str]] = {}
+    for sec, kv in new.items():
+        for k, v in kv.items():
+            if old is not None and old.get(sec, {}).get(k) == v:
+                continue
+            if v == "" and k not in present.get(sec, ()):
+                continue
+            updates.setdefault(sec, {})[k] = v
+    update_ini(path, updates)
