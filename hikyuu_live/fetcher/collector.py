@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections.abc import Mapping
 from datetime import datetime
 
 import numpy as np
@@ -24,6 +25,11 @@ from hikyuu_live.fetcher.schedule import PollSchedule
 from hikyuu_live.fetcher.stock.base import CycleResult, SpotSource
 
 log = logging.getLogger(__name__)
+
+
+def _delta(now: Mapping[str, int], before: Mapping[str, int]) -> dict[str, int]:
+    """Counts by reason added since ``before``."""
+    return {k: n - before.get(k, 0) for k, n in now.items() if n - before.get(k, 0)}
 
 
 class Collector:
@@ -60,12 +66,15 @@ class Collector:
             return None
         writer.close()
         self.cycles += 1
-        for reason, n in src.stats.batches_failed.items():
-            if n - failed_before.get(reason, 0):
-                m.failed_batches.labels(src.name, reason).inc(n - failed_before.get(reason, 0))
-        for reason, n in src.stats.records_bad.items():
-            if n - bad_before.get(reason, 0):
-                m.bad_records.labels(src.name, reason).inc(n - bad_before.get(reason, 0))
+        failed = _delta(src.stats.batches_failed, failed_before)
+        bad = _delta(src.stats.records_bad, bad_before)
+        for reason, n in failed.items():
+            m.failed_batches.labels(src.name, reason).inc(n)
+        for reason, n in bad.items():
+            m.bad_records.labels(src.name, reason).inc(n)
+        if failed or bad:
+            log.warning("cycle=%d source=%s failed batches %s, skipped records %s", self.publisher.last_cycle_id,
+                        src.name, failed or "none", bad or "none")
         outcome = "complete" if not result.batches_failed else "partial"
         m.cycles.labels(src.name, outcome).inc()
         m.cycle_seconds.labels(src.name).observe(result.seconds)
@@ -73,9 +82,9 @@ class Collector:
         m.subscribers.labels(src.name).set(self.publisher.subscriber_count)
         if outcome == "complete":
             m.last_success.labels(src.name).set(time.time())
-        log.info("cycle=%d source=%s spots=%d batches_ok=%d batches_failed=%d seconds=%.3f subscribers=%d",
-                 self.publisher.last_cycle_id, src.name, result.spots, result.batches_ok, result.batches_failed,
-                 result.seconds, self.publisher.subscriber_count)
+        log.info("cycle=%d source=%s spots=%d batches_ok=%d batches_failed=%d bad_records=%d seconds=%.3f "
+                 "subscribers=%d", self.publisher.last_cycle_id, src.name, result.spots, result.batches_ok,
+                 result.batches_failed, sum(bad.values()), result.seconds, self.publisher.subscriber_count)
         return result
 
     def run(self, stop: threading.Event, *, once: bool = False) -> int:

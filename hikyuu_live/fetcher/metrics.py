@@ -6,6 +6,8 @@ import logging
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, start_http_server
 
+from hikyuu_live.errors import ConfigError
+
 log = logging.getLogger(__name__)
 
 
@@ -29,12 +31,18 @@ class CollectorMetrics:
                                  ["source"], registry=r)
         self.resubscribes = Counter("hkl_resubscribes", "Watchdog resubscriptions after a silent feed",
                                     ["source"], registry=r)
+        self.feed_silence = Gauge("hkl_feed_silence_seconds", "Seconds since the push feed last delivered a tick",
+                                  ["source"], registry=r)
         self._server = None
 
     def serve(self, port: int) -> None:
         """Expose ``/metrics`` on ``port`` (0 = off)."""
         if port:
-            self._server = start_http_server(port, addr="0.0.0.0", registry=self.registry)
+            try:
+                self._server = start_http_server(port, addr="0.0.0.0", registry=self.registry)
+            except OSError as e:  # port taken or not allowed: a setting the user has to change
+                raise ConfigError(f"cannot serve metrics on port {port}: {e}", section="collect", key="metrics_port",
+                                  value=port) from e
             log.info("metrics on http://0.0.0.0:%d/metrics", port)
 
     def close(self) -> None:

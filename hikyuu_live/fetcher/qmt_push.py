@@ -74,11 +74,16 @@ class QmtPushCollector:
         if len(spots):
             self.publish(spots)
             self.pushes += 1
+            m = self.metrics
+            m.cycles.labels("qmt", "push").inc()
+            m.spots.labels("qmt").set(len(spots))
+            m.last_success.labels("qmt").set(self.clock.now().timestamp())
 
     def snapshot(self) -> None:
         spots = self.snapshotter.snapshot()
         self.publish(spots)
         self.snapshots += 1
+        self.metrics.cycles.labels("qmt", "snapshot").inc()
         log.info("published a full snapshot of %d codes", len(spots))
 
     # ------------------------------------------------------------------ subscriptions
@@ -134,6 +139,7 @@ class QmtPushCollector:
             self._next_pull = self._due_pull(now)
             self._safe(self.snapshot)
         silent = self.clock.monotonic() - self._last_tick
+        self.metrics.feed_silence.labels("qmt").set(silent)
         if silent > self.watchdog_s and self.calendar.is_trading_time(now):
             self.resubscribe(stop)
 

@@ -63,6 +63,7 @@ class PollSchedule:
         self.skip_weekends = skip_weekends
 
     def polls_on(self, day: date) -> bool:
+        self.calendar.check_coverage(day)  # a collector running into a year the list lacks says so, once
         if day in self.calendar.holidays:
             return False
         return not (self.skip_weekends and day.weekday() >= 5)

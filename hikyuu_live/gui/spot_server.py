@@ -18,6 +18,7 @@ import argparse
 import logging
 import sys
 import threading
+import urllib.request
 
 from hikyuu_live.bus import QuotePublisher
 from hikyuu_live.errors import HikyuuLiveError
@@ -47,7 +48,8 @@ def build_parser() -> argparse.ArgumentParser:
     ap.add_argument("-ignore_weekend", "--ignore_weekend", action="store_true",
                     help="do not poll on Saturdays and Sundays (holidays are never polled)")
     ap.add_argument("-use_proxy", "--use_proxy", action="store_true",
-                    help="accepted for compatibility; set HTTP_PROXY/HTTPS_PROXY to use a proxy")
+                    help="qq: go through the HTTP proxy of the environment (HTTP_PROXY); the original's "
+                    "hard-coded zhima proxy service is not supported")
     ap.add_argument("--once", action="store_true", help="run one cycle now, then exit")
     ap.add_argument("--metrics-port", type=int, default=None,
                     help="serve Prometheus metrics on this port (default [collect] metrics_port, 0 = off)")
@@ -57,12 +59,14 @@ def build_parser() -> argparse.ArgumentParser:
     ap.add_argument("--max-gap", type=float, default=None,
                     help="replay: cap pauses between cycles at this many seconds (e.g. the lunch break)")
     ap.add_argument("--loop", action="store_true", help="replay: start again at the end")
-    ap.add_argument("--batch-size", type=int, default=500,
-                    help="replay and qmt: spots per bus message (default %(default)s; qq sends one per request)")
+    ap.add_argument("--batch-size", type=int, default=None,
+                    help="replay: spots per bus message (default [collect] batch_size or 60; qq sends one "
+                    "message per request of 60 codes, qmt one per snapshot, as the original)")
     ap.add_argument("--heartbeat", type=float, default=None,
                     help="seconds of silence before a heartbeat is sent (default [collect] heartbeat_interval or 1)")
     ap.add_argument("--wait-subscribers", type=int, default=0,
-                    help="replay: wait for this many subscribers before the first cycle")
+                    help="wait (up to 10 s) for this many subscribers before the first cycle; pub/sub drops what "
+                    "is sent before a subscriber is connected (useful with --once and replays)")
     ap.add_argument("--config", help="config directory (default $HKU_HOME or ~/.hikyuu)")
     ap.add_argument("-v", "--verbose", action="count", default=0)
     return ap
@@ -84,6 +88,8 @@ def apply_config(args: argparse.Namespace) -> None:
         args.qq_url = collect.qq_url
     if args.heartbeat is None:
         args.heartbeat = collect.heartbeat_interval
+    if args.batch_size is None:
+        args.batch_size = collect.batch_size
 
 
 def addresses(args: argparse.Namespace) -> list[str]:
@@ -96,9 +102,9 @@ def addresses(args: argparse.Namespace) -> list[str]:
 
 def run_replay_source(args: argparse.Namespace, stop: threading.Event) -> int:
     from hikyuu_live.fetcher.replay_service import run_replay
-    from hikyuu_live.fetcher.stock.replay import ReplaySource
+    from hikyuu_live.fetcher.stock import create_source
 
-    source = ReplaySource(args.file, speed=args.speed, max_gap_s=args.max_gap, loop=args.loop)
+    source = create_source("replay", path=args.file, speed=args.speed, max_gap_s=args.max_gap, loop=args.loop)
     with QuotePublisher(addresses(args), source="replay", batch_size=args.batch_size,
                         heartbeat_interval_s=args.heartbeat) as pub:
         result = run_replay(source, pub, stop, wait_subscribers=args.wait_subscribers)
@@ -109,26 +115,30 @@ def run_replay_source(args: argparse.Namespace, stop: threading.Event) -> int:
 
 def run_polling(args: argparse.Namespace, phases: tuple[Phase, Phase], stop: threading.Event) -> int:
     from hikyuu_live.clock import LiveClock
-    from hikyuu_live.data.calendar import TradingCalendar
-    from hikyuu_live.data.codes import universe
+    from hikyuu_live.config import config_home
     from hikyuu_live.fetcher.collector import Collector
     from hikyuu_live.fetcher.metrics import CollectorMetrics
     from hikyuu_live.fetcher.schedule import PollSchedule
     from hikyuu_live.fetcher.stock import create_source
+    from hikyuu_live.fetcher.universe import load_market_info
 
     clock = LiveClock()
-    calendar = TradingCalendar.shipped()
+    market = load_market_info(config_home(args.config))
+    calendar, codes = market.calendar, market.codes
     calendar.check_coverage(clock.now().date())
-    codes = universe()
+    if args.use_proxy and args.source == "qq" and not urllib.request.getproxies().get("http"):
+        log.warning("--use_proxy: no HTTP_PROXY in the environment, connecting directly")
     source = create_source(args.source, codes, qq_url=args.qq_url)
     schedule = PollSchedule(args.seconds, *phases, calendar=calendar, clock=clock, skip_weekends=args.ignore_weekend)
     metrics = CollectorMetrics(source.name)
-    metrics.serve(args.metrics_port)
-    log.info("collecting %d codes from %s every %d s in %s and %s (Ctrl-C to stop)", len(codes), source.name,
-             args.seconds, args.phase1, args.phase2)
+    log.info("collecting %d codes (%s) from %s every %d s in %s and %s (Ctrl-C to stop)", len(codes),
+             market.origin, source.name, args.seconds, args.phase1, args.phase2)
     try:
+        metrics.serve(args.metrics_port)
         with QuotePublisher(addresses(args), source=source.name, batch_size=args.batch_size,
                             heartbeat_interval_s=args.heartbeat) as pub:
+            if args.wait_subscribers and not pub.wait_for_subscribers(args.wait_subscribers, 10.0):
+                log.warning("fewer than %d subscribers after 10 s; collecting anyway", args.wait_subscribers)
             collector = Collector(source, pub, schedule, clock=clock, metrics=metrics)
             cycles = collector.run(stop, once=args.once)
         log.info("stopped after %d cycles (%d abandoned)", cycles, collector.abandoned)
@@ -145,20 +155,26 @@ def main(argv: list[str] | None = None) -> int:
         ap.error("--source replay needs --file")
     if args.speed <= 0:
         ap.error("--speed must be > 0")
-    if args.batch_size < 1:
-        ap.error("--batch-size must be >= 1")
     if args.seconds < 1:
         ap.error("--seconds must be >= 1")
-    try:
-        phases = (parse_phase(args.phase1), parse_phase(args.phase2))
-    except ValueError as e:
-        ap.error(f"--phase1/--phase2: {e}")
+    phases = []
+    for opt in ("phase1", "phase2"):
+        try:
+            phases.append(parse_phase(getattr(args, opt)))
+        except ValueError as e:
+            ap.error(f"--{opt}: {e}")
     if not phases[0].empty and not phases[1].empty and phases[0].end > phases[1].start:
         ap.error(f"--phase1 {args.phase1} must end before --phase2 {args.phase2} starts")
+    for opt, schemes in (("ipc", ("ipc://", "inproc://")), ("server", ("tcp://", "ws://"))):
+        value = getattr(args, opt)
+        if value and value.lower() != "none" and not value.startswith(schemes):
+            ap.error(f"--{opt} {value!r}: expected an address starting with {' or '.join(schemes)} (or 'none')")
     try:
         apply_config(args)
     except HikyuuLiveError as e:
         ap.error(f"--config: {e}")
+    if args.batch_size < 1:
+        ap.error("--batch-size must be >= 1")
     if not addresses(args):
         ap.error("nothing to listen on: give --ipc or --server")
     if args.metrics_port and not 0 < args.metrics_port < 65536:
@@ -169,7 +185,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.source == "replay":
             return run_replay_source(args, stop)
-        return run_polling(args, phases, stop)
+        return run_polling(args, (phases[0], phases[1]), stop)
     except HikyuuLiveError as e:
         log.error("%s", e)
         return EXIT_FAILURE

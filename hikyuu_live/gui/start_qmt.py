@@ -35,32 +35,45 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
     if args.chunk < 1:
         ap.error("--chunk must be >= 1")
+    if args.watchdog is not None and args.watchdog < 1:
+        ap.error("--watchdog must be at least 1 second")
+    if args.metrics_port is not None and not 0 <= args.metrics_port < 65536:
+        ap.error("--metrics-port must be within 0..65535")
     setup_logging(args.verbose)
     from hikyuu_live.bus import QuotePublisher
     from hikyuu_live.clock import LiveClock
     from hikyuu_live.config import CollectSection, config_home, load_import_ini
-    from hikyuu_live.data.calendar import TradingCalendar
-    from hikyuu_live.data.codes import universe
     from hikyuu_live.fetcher.metrics import CollectorMetrics
     from hikyuu_live.fetcher.qmt_push import QmtPushCollector
     from hikyuu_live.fetcher.stock.zh_stock_a_qmt import load_xtdata
+    from hikyuu_live.fetcher.universe import load_market_info
 
     stop = threading.Event()
     stop_on_signals(stop)
     try:
-        path = config_home(args.config) / "importdata-gui.ini"
+        home = config_home(args.config)
+        path = home / "importdata-gui.ini"
         collect = load_import_ini(path).collect if path.exists() else CollectSection()
         addrs = [a for a in (args.ipc or collect.ipc_address, args.server or collect.tcp_address)
                  if a and a.lower() != "none"]
+        if not addrs:
+            ap.error("nothing to listen on: give --server (and/or --ipc)")
         xtdata = load_xtdata()
+        market = load_market_info(home)
+        clock = LiveClock()
+        market.calendar.check_coverage(clock.now().date())
         metrics = CollectorMetrics("qmt")
         metrics.serve(args.metrics_port if args.metrics_port is not None else collect.metrics_port)
-        with QuotePublisher(addrs, source="qmt", heartbeat_interval_s=collect.heartbeat_interval) as pub:
-            service = QmtPushCollector(xtdata, universe(), pub, calendar=TradingCalendar.shipped(), clock=LiveClock(),
-                                       metrics=metrics, chunk=args.chunk,
-                                       watchdog_s=args.watchdog or collect.qmt_watchdog)
-            log.info("publishing QMT pushes on %s (Ctrl-C to stop)", ", ".join(addrs))
-            service.run(stop)
+        try:
+            with QuotePublisher(addrs, source="qmt", heartbeat_interval_s=collect.heartbeat_interval) as pub:
+                service = QmtPushCollector(xtdata, market.codes, pub, calendar=market.calendar, clock=clock,
+                                           metrics=metrics, chunk=args.chunk,
+                                           watchdog_s=args.watchdog or collect.qmt_watchdog)
+                log.info("publishing QMT pushes of %d codes (%s) on %s (Ctrl-C to stop)", len(market.codes),
+                         market.origin, ", ".join(addrs))
+                service.run(stop)
+        finally:
+            metrics.close()
         log.info("stopped: pushes=%d snapshots=%d resubscribes=%d", service.pushes, service.snapshots,
                  service.resubscribes)
         return EXIT_OK

@@ -4,11 +4,12 @@ and start_qmt as a real process, all against the fake xtquant package."""
 from __future__ import annotations
 
 import importlib
+import importlib.util
 import os
 import subprocess
 import sys
 import threading
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import numpy as np
@@ -17,7 +18,7 @@ import pytest
 from hikyuu_live.bus import QuotePublisher, SpotSubscriber
 from hikyuu_live.clock import EXCHANGE_TZ, FakeClock
 from hikyuu_live.data.calendar import TradingCalendar
-from hikyuu_live.data.codes import CodeInfo, StockType
+from hikyuu_live.data.codes import CodeInfo, StockType, shipped_codes
 from hikyuu_live.errors import SourceUnavailable
 from hikyuu_live.fetcher.qmt_push import QmtPushCollector
 from hikyuu_live.fetcher.stock.zh_stock_a_qmt import QmtSpotSource, load_xtdata, ticks_to_spots
@@ -37,6 +38,22 @@ def xtdata(monkeypatch):
     yield mod
     for m in ("xtquant.xtdata", "xtquant"):
         sys.modules.pop(m, None)
+
+
+def fake_module():  # noqa: ANN201
+    """The fake xtdata module loaded under a private name, without its push thread (for ``make_tick``)."""
+    spec = importlib.util.spec_from_file_location("_fake_xtdata_ticks", FAKE / "xtquant" / "xtdata.py")
+    mod = importlib.util.module_from_spec(spec)
+    before = os.environ.get("FAKE_XT_PUSH_S")
+    os.environ["FAKE_XT_PUSH_S"] = "0"
+    try:
+        spec.loader.exec_module(mod)
+    finally:
+        if before is None:
+            del os.environ["FAKE_XT_PUSH_S"]
+        else:
+            os.environ["FAKE_XT_PUSH_S"] = before
+    return mod
 
 
 def codes(n: int) -> list[CodeInfo]:
@@ -75,7 +92,7 @@ def test_snapshot_source(xtdata):
     assert r.spots == 3 and src.batch_count() == 1 and got[0]["name"].tolist() == ["股票0", "股票1", "股票2"]
 
 
-def test_push_collector_chunks_publishes_pulls_at_0930_and_resubscribes_a_silent_feed(xtdata, tmp_path):
+def test_push_collector_chunks_publishes_pulls_at_0930_and_resubscribes_a_silent_feed(xtdata, tmp_path, caplog):
     fake = xtdata.fake
     clock = FakeClock(datetime(2026, 11, 24, 9, 20, tzinfo=EXCHANGE_TZ))
     addr = f"ipc://{tmp_path}/q.ipc"
@@ -99,6 +116,10 @@ def test_push_collector_chunks_publishes_pulls_at_0930_and_resubscribes_a_silent
         clock.advance(61)  # a minute without ticks in trading hours
         svc.step(stop)
         assert svc.resubscribes == 1 and fake.connects == 1 and len(fake.unsubscribed) == 3
+        assert any("no QMT tick for 61 s" in r.message and r.levelname == "WARNING" for r in caplog.records)
+        sample = svc.metrics.registry.get_sample_value
+        assert sample("hkl_resubscribes_total", {"source": "qmt"}) == 1  # said in the metrics too
+        assert sample("hkl_feed_silence_seconds", {"source": "qmt"}) == 61
         assert not fake.silent  # resubscribing revived the feed
         fake.push_once()
         assert svc.pushes == 9
@@ -126,6 +147,7 @@ def test_start_qmt_process_publishes_pushes(tmp_path):
             done.set()
 
     env = dict(os.environ, PYTHONPATH=f"{FAKE}{os.pathsep}{ROOT}", FAKE_XT_PUSH_S="0.2", HKU_HOME=str(tmp_path))
+    t0 = datetime.now(EXCHANGE_TZ).replace(tzinfo=None)
     with SpotSubscriber(addr, on_cycle=on_cycle):
         proc = subprocess.Popen([sys.executable, "-m", "hikyuu_live.gui.start_qmt", "--ipc", addr, "--server", "none"],
                                 cwd=ROOT, env=env, stderr=subprocess.PIPE, text=True)
@@ -137,4 +159,33 @@ def test_start_qmt_process_publishes_pushes(tmp_path):
     assert code == 0, proc.stderr.read()
     assert all(c.source == "qmt" and c.complete for c in got)
     spots = np.concatenate([c.spots for c in got])
-    assert set(spots["market"]) <= {"SH", "SZ", "BJ"} and (spots["amount"] > 0).all()
+    check_qmt_spots(spots, t0)
+
+
+def check_qmt_spots(spots: np.ndarray, t0: datetime) -> None:
+    """Every field and unit of spots that came through the bus against the fake's tick for that push."""
+    make_tick = fake_module().make_tick
+    names = {c.market_code: c.name for c in shipped_codes()}
+    assert len(spots) and set(spots["market"]) <= {"SH", "SZ", "BJ"}
+    now = datetime.now(EXCHANGE_TZ).replace(tzinfo=None)
+    for row in spots:
+        sym = f"{row['code']}.{row['market']}"
+        n = round(row["volume"] - 1000)  # the fake's pvolume is 100000 + 100 n shares: volume must be 1000 + n lots
+        tick = make_tick(sym, n)
+        assert row["name"] == names[row["market"] + row["code"]]  # QMT ticks have no names: from the universe
+        assert (row["close"], row["open"], row["high"], row["low"], row["yesterday_close"]) == (
+            tick["lastPrice"], tick["open"], tick["high"], tick["low"], tick["lastClose"])
+        assert row["amount"] == pytest.approx(tick["amount"] * 0.0001, rel=1e-12)  # yuan -> 10,000 yuan
+        assert row["volume"] == pytest.approx(tick["pvolume"] * 0.01, rel=1e-12)  # shares -> lots
+        assert row["bid"].tolist() == tick["bidPrice"] and row["ask"].tolist() == tick["askPrice"]
+        assert row["bid_amount"].tolist() == tick["bidVol"] and row["ask_amount"].tolist() == tick["askVol"]
+        when = row["datetime"].astype(datetime)  # epoch ms -> exchange wall time (Asia/Shanghai)
+        assert t0 - timedelta(seconds=1) <= when <= now + timedelta(seconds=1)
+
+
+def test_spot_server_qmt_without_xtquant_says_what_to_do(tmp_path):
+    out = subprocess.run([sys.executable, "-m", "hikyuu_live.gui.spot_server", "--source", "qmt", "--once",
+                          "--ipc", f"ipc://{tmp_path}/x.ipc", "--server", "none", "--config", str(tmp_path)],
+                         cwd=ROOT, capture_output=True, text=True, timeout=60,
+                         env={k: v for k, v in os.environ.items() if k != "PYTHONPATH"})
+    assert out.returncode == 1 and "start_qmt" in out.stderr and "Windows" in out.stderr, out.stderr

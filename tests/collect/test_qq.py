@@ -15,13 +15,36 @@ import numpy as np
 import pytest
 
 from hikyuu_live.bus import QuotePublisher, SpotSubscriber
-from hikyuu_live.data.codes import CodeInfo, StockType, shipped_codes
+from hikyuu_live.data.codes import COLLECTED_TYPES, CodeInfo, StockType, shipped_codes
 from hikyuu_live.fetcher.stock.zh_stock_a_qq import QQSpotSource, parse_qq
-from tests.standins.qq_server import QQServer, quote_line
+from tests.standins.qq_server import QQServer, quote_line, tencent_universe
 
 ROOT = Path(__file__).resolve().parents[2]
 SMALL = {"sh600000": "浦发银行", "sz000001": "平安银行", "sz399001": "深证成指", "sh000001": "上证指数",
          "bj830799": "艾融软件", "sh510300": "300ETF", "sh688981": "中芯国际"}
+
+
+def is_index(market: str, code: str) -> bool:
+    return (market == "SZ" and code.startswith("39")) or (market == "SH" and code.startswith("000"))
+
+
+def check_all(spots: np.ndarray, srv: QQServer) -> None:
+    """Every field and unit of every spot against the quote the server generated, column by column."""
+    quotes = [srv.quote(m.lower() + c) for m, c in zip(spots["market"].tolist(), spots["code"].tolist(), strict=True)]
+    assert spots["name"].tolist() == [q.name for q in quotes]
+    want_time = np.array([f"{t[:4]}-{t[4:6]}-{t[6:8]}T{t[8:10]}:{t[10:12]}:{t[12:]}" for t in (q.time for q in quotes)],
+                         dtype="M8[us]")
+    np.testing.assert_array_equal(spots["datetime"], want_time)
+    for f in ("close", "yesterday_close", "open", "high", "low"):  # yuan, as sent with 2 decimals
+        np.testing.assert_allclose(spots[f], [round(getattr(q, f), 2) for q in quotes], rtol=0, atol=1e-9, err_msg=f)
+    index = np.array([is_index(q.market, q.code) for q in quotes])
+    assert index.any() and (~index).any()
+    sent_volume = np.array([round(q.volume) for q in quotes], dtype=float)
+    np.testing.assert_allclose(spots["volume"], np.where(index, sent_volume * 0.01, sent_volume), rtol=1e-12)  # lots
+    np.testing.assert_allclose(spots["amount"], [round(q.amount, 4) for q in quotes], rtol=1e-12)  # 10,000 yuan
+    for f in ("bid", "ask"):
+        np.testing.assert_allclose(spots[f], [[round(x, 2) for x in getattr(q, f)] for q in quotes], atol=1e-9)
+        np.testing.assert_allclose(spots[f + "_amount"], [getattr(q, f + "_amount") for q in quotes])  # lots
 
 
 def check_spot(row: np.void, q) -> None:  # noqa: ANN001
@@ -93,8 +116,7 @@ def free_port() -> int:
 
 @pytest.fixture(scope="module")
 def market_server():
-    universe = {c.market.lower() + c.code: c.name for c in shipped_codes()}
-    with QQServer(universe, latency_s=0.01) as srv:
+    with QQServer(tencent_universe(shipped_codes()), latency_s=0.01) as srv:
         yield srv
 
 
@@ -123,12 +145,10 @@ def test_spot_server_full_market_through_the_bus_into_a_subscriber(market_server
     log = proc.stderr.read()
     assert "cycle=1 source=qq" in log
     c = next(c for c in cycles if c.complete)
-    universe = [c for c in shipped_codes() if c.type in (StockType.A, StockType.STAR, StockType.GEM, StockType.BJ,
-                                                             StockType.INDEX, StockType.ETF)]
-    assert c.msg_count == -(-len(universe) // 60) and len(c.spots) == len(universe)
-    by_key = {m + k: row for m, k, row in zip(c.spots["market"], c.spots["code"], c.spots, strict=True)}
-    for info in universe[::37]:
-        check_spot(by_key[info.market_code], srv.quote(info.market.lower() + info.code))
+    universe = [c for c in shipped_codes() if c.type in COLLECTED_TYPES]
+    assert c.msg_count == -(-len(universe) // 60) and len(c.spots) == len(universe) and not c.missing_seqs
+    assert sorted(c.spots["market"] + c.spots["code"]) == sorted(i.market_code for i in universe)
+    check_all(c.spots, srv)
     assert (c.spots["code"] == "510300").any()  # ETFs are collected (the original left them out)
 
 
@@ -163,7 +183,41 @@ def time_(h: int):  # noqa: ANN201
 def test_bad_options_exit_non_zero_naming_the_option(tmp_path):
     for args, needle in [(["--phase1", "13:00-12:00"], "--phase1"), (["--seconds", "0"], "--seconds"),
                          (["--source", "sina"], "--source"), (["--source", "replay"], "--file"),
-                         (["--phase1", "9:00-13:30", "--phase2", "13:00-15:00"], "--phase1")]:
+                         (["--phase1", "9:00-13:30", "--phase2", "13:00-15:00"], "--phase1"),
+                         (["--phase2", "13:00"], "--phase2"), (["--ipc", "tcp://*:9300"], "--ipc"),
+                         (["--server", "ipc:///tmp/x.ipc"], "--server"),
+                         (["--metrics-port", "70000"], "--metrics-port"),
+                         (["--batch-size", "0"], "--batch-size"), (["--seconds", "ten"], "--seconds")]:
         out = subprocess.run([sys.executable, "-m", "hikyuu_live.gui.spot_server", *args, "--config", str(tmp_path)],
                              cwd=ROOT, capture_output=True, text=True, timeout=30)
         assert out.returncode == 2 and needle in out.stderr, (args, out.stderr)
+
+
+def test_spot_server_once_on_the_store_universe_survives_failing_and_malformed_batches(tmp_path):
+    from tests.collect.store_home import make_store_home
+
+    picked = [c for c in shipped_codes() if c.type in COLLECTED_TYPES][::36][:150]  # every board, indices, ETFs
+    home = make_store_home(tmp_path / "home", stocks=[(c.market, c.code, c.name, True) for c in picked])
+    order = sorted(picked, key=lambda c: (c.market, c.code))  # the store lists them by market and code
+    symbols = [c.market.lower() + c.code for c in order]
+    bus = f"ipc://{tmp_path}/once.ipc"
+    cycles = []
+    done = threading.Event()
+    with QQServer(tencent_universe(picked)) as srv, SpotSubscriber(
+            bus, on_cycle=lambda c: (cycles.append(c), done.set())):
+        srv.fail_codes = {symbols[60]}  # the second request of 60 always answers HTTP 500
+        srv.malformed_codes = {symbols[5], symbols[7], symbols[130]}  # truncated or a non-numeric price
+        out = subprocess.run([sys.executable, "-m", "hikyuu_live.gui.spot_server", "--once", "--wait-subscribers", "1",
+                              "--qq-url", srv.url, "--ipc", bus, "--server", "none", "--config", str(home)],
+                             cwd=ROOT, capture_output=True, text=True, timeout=60)
+        assert out.returncode == 0, out.stderr
+        assert done.wait(10), out.stderr
+    log = out.stderr
+    assert "150 codes (store hdf5:" in log
+    assert "batches_ok=2 batches_failed=1 bad_records=3" in log and "HTTP 500" in log
+    c = cycles[0]
+    # the failed request's slot is filled with an empty message: the cycle is complete, no gap is reported
+    assert c.complete and c.msg_count == 3 and c.received == 3 and not c.missing_seqs
+    expected = set(symbols) - set(symbols[60:120]) - srv.malformed_codes
+    assert sorted(m.lower() + k for m, k in zip(c.spots["market"], c.spots["code"], strict=True)) == sorted(expected)
+    check_all(c.spots, srv)

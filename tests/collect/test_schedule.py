@@ -72,3 +72,41 @@ def test_bad_schedules_are_refused():
         PollSchedule(0, P1, P2, calendar=CAL, clock=clock)
     with pytest.raises(ValueError, match="phase1 must end"):
         PollSchedule(5, parse_phase("9:00-14:00"), P2, calendar=CAL, clock=clock)
+
+
+def test_year_end_with_an_expired_holiday_list_warns_once_and_polls_on(caplog):
+    import logging
+
+    cal = TradingCalendar([date(2026, 10, 1)], covers_until=2026)  # knows nothing of 2027
+    clock = FakeClock(at("2026-12-31 15:10:00"))
+    s = PollSchedule(10, P1, P2, calendar=cal, clock=clock, skip_weekends=True)
+    with caplog.at_level(logging.WARNING):
+        assert s.next_start(clock.now()) == at("2027-01-01 09:00:00")  # New Year's Day looks like a Friday
+        clock.set(at("2027-01-04 10:00:00"))
+        s.next_start(clock.now())
+    assert [r.message for r in caplog.records].count(caplog.records[0].message) == 1
+    assert "HOLIDAY LIST EXPIRED" in caplog.records[0].message and "2027" in caplog.records[0].message
+
+
+def test_year_end_with_next_years_holidays_skips_them():
+    cal = TradingCalendar([date(2026, 10, 1)], covers_until=2026).merged([date(2027, 1, 1)])
+    clock = FakeClock(at("2026-12-31 15:10:00"))
+    s = PollSchedule(10, P1, P2, calendar=cal, clock=clock, skip_weekends=True)
+    assert s.next_start(clock.now()) == at("2027-01-04 09:00:00")
+
+
+def test_a_day_of_polls_with_the_clock_driven_by_the_schedule():
+    """From before the open to the next morning: every start lies in a phase, lunch and night are slept through."""
+    s, clock = sched("2026-11-24 08:59:00", interval=300)
+    starts, last = [], None
+    while clock.now() < at("2026-11-25 09:01:00"):
+        clock.sleep(s.sleep_s(last))
+        last = clock.now()
+        starts.append(last)
+        clock.advance(2)  # each cycle takes 2 s
+    day1 = [t for t in starts if t.date() == date(2026, 11, 24)]
+    assert day1[0] == at("2026-11-24 09:00:00") and day1[-1] <= at("2026-11-24 15:05:00")
+    assert all(P1.start <= t.time() <= P1.end or P2.start <= t.time() <= P2.end for t in starts)
+    assert at("2026-11-24 13:00:00") in starts and at("2026-11-25 09:00:00") in starts
+    morning = [t for t in day1 if t.time() <= P1.end]
+    assert all((b - a).total_seconds() == 300 for a, b in zip(morning, morning[1:], strict=False))  # no oversleep

@@ -71,3 +71,23 @@ def test_from_store_dates():
 def test_unknown_market(cal):
     with pytest.raises(ValueError, match="unknown market"):
         cal.sessions("HK")
+
+
+def test_merged_and_from_file(tmp_path):
+    f = tmp_path / "holidays.txt"
+    f.write_text("# a user's additions\n# covers: 2027\n2027-01-01\n\n2027-02-09\n", encoding="utf-8")
+    extra = TradingCalendar.from_file(f)
+    assert extra.covers_until == 2027 and extra.holidays == {date(2027, 1, 1), date(2027, 2, 9)}
+    cal = TradingCalendar.shipped().merged(extra)
+    assert cal.covers_until == 2027 and not cal.is_trading_day(date(2027, 2, 9))
+    assert not cal.is_trading_day(date(2026, 10, 1))  # the shipped ones stay
+    assert TradingCalendar.shipped().merged([date(2026, 11, 24)]).covers_until == 2026  # store dates: a list
+    assert not TradingCalendar.shipped().merged([date(2026, 11, 24)]).is_trading_day(date(2026, 11, 24))
+
+
+def test_shipped_list_matches_the_exchange_closures_it_claims(cal):
+    # every listed date is a weekday of 2005..covers_until, and every year has its New Year closure
+    assert all(d.weekday() < 5 and 2005 <= d.year <= cal.covers_until for d in cal.holidays)
+    for year in range(2005, cal.covers_until + 1):
+        new_year = date(year, 1, 1)
+        assert new_year.weekday() >= 5 or new_year in cal.holidays, year

@@ -37,6 +37,28 @@ class Quote:
     time: str  # YYYYMMDDhhmmss
 
 
+_SYLLABLES = ("华中国东方新大科技电气股份银行证券天安信达通宏远泰恒瑞鑫盛源海光明金龙"
+              "长城南北江山西湖云川苏浙沪深能源医药汽车材料")
+
+
+def chinese_name(market: str, code: str) -> str:
+    """A deterministic Chinese name for a code, GBK-encodable like Tencent's: 2-4 syllables, some with Tencent's
+    full-width "Ａ" or the "*ST" prefix, ETFs ending in "ETF"."""
+    rng = np.random.default_rng(int(code) * 3 + len(market))
+    name = "".join(rng.choice(list(_SYLLABLES), size=int(rng.integers(2, 5))))
+    kind = rng.integers(0, 40)
+    if code.startswith(("51", "56", "58", "159")):
+        return name[:3] + "ETF"
+    return ("*ST" + name[:2]) if kind == 0 else (name[:3] + "Ａ") if kind == 1 else name
+
+
+def tencent_universe(codes: list) -> dict[str, str]:  # list[CodeInfo]
+    """``{"sh600000": name}`` for a code list, placeholder names (``SH600123``) replaced by ``chinese_name``:
+    Tencent sends real GBK names, and the parser should be tested and measured on such text."""
+    return {c.market.lower() + c.code: (chinese_name(c.market, c.code) if c.name == c.market + c.code else c.name)
+            for c in codes}
+
+
 def make_quote(market: str, code: str, name: str, poll: int = 0, when: str = "20261124100003") -> Quote:
     seed = int(code) * 7 + {"SH": 1, "SZ": 2, "BJ": 3}[market] + poll * 1_000_003
     rng = np.random.default_rng(seed)
@@ -105,7 +127,10 @@ class QQServer:
             def do_GET(self) -> None:  # noqa: N802
                 server._handle(self)
 
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        class Server(ThreadingHTTPServer):
+            request_queue_size = 128  # the default listen backlog of 5 drops concurrent connects (1 s SYN retry)
+
+        self.httpd = Server(("127.0.0.1", 0), Handler)
         self.httpd.daemon_threads = True
         self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
 
@@ -186,7 +211,7 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--latency", type=float, default=0.02)
     args = ap.parse_args()
-    universe = {c.market.lower() + c.code: c.name for c in shipped_codes()}
+    universe = tencent_universe(shipped_codes())
     with QQServer(universe, latency_s=args.latency) as srv:
         srv.body(list(universe))  # generate every line before serving: the server must not be the bottleneck
         print(srv.url, flush=True)

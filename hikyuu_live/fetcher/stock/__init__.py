@@ -1,4 +1,9 @@
-"""Quote sources, loaded lazily by name so that ``xtquant`` is imported only when QMT is chosen."""
+"""Quote sources, loaded lazily by name so that ``xtquant`` is imported only when QMT is chosen.
+
+``qq`` and ``qmt`` are polled sources (``SpotSource``: a cycle of a known number of batches) built from a
+code universe; ``replay`` publishes a recorded file with its own pacing (``ReplaySource``, driven by
+``fetcher.replay_service``) and takes the file instead of codes.
+"""
 
 from __future__ import annotations
 
@@ -12,19 +17,32 @@ from hikyuu_live.errors import ConfigError
 SOURCES = {
     "qq": "hikyuu_live.fetcher.stock.zh_stock_a_qq:QQSpotSource",
     "qmt": "hikyuu_live.fetcher.stock.zh_stock_a_qmt:QmtSpotSource",
+    "replay": "hikyuu_live.fetcher.stock.replay:ReplaySource",
 }
 
 
-def create_source(name: str, codes: Sequence[CodeInfo], *, qq_url: str | None = None, **kw: Any) -> Any:
-    """A source by registry name; unknown names raise ``ConfigError`` listing the valid ones."""
+def source_class(name: str) -> type:
+    """The class registered as ``name``; unknown names raise ``ConfigError`` listing the valid ones."""
     try:
         module, _, cls = SOURCES[name].partition(":")
     except KeyError:
-        raise ConfigError(f"unknown quote source {name!r}; valid: {', '.join(SOURCES)}") from None
-    klass = getattr(importlib.import_module(module), cls)
+        raise ConfigError(f"unknown quote source {name!r}; valid: {', '.join(SOURCES)}", key="source",
+                          value=name) from None
+    return getattr(importlib.import_module(module), cls)
+
+
+def create_source(name: str, codes: Sequence[CodeInfo] | None = None, *, qq_url: str | None = None,
+                  **kw: Any) -> Any:
+    """A source by registry name: ``create_source("qq", codes, qq_url=...)``, ``create_source("qmt", codes)``,
+    ``create_source("replay", path="f.csv", speed=10)``."""
+    klass = source_class(name)
+    if name == "replay":
+        return klass(**kw)
+    if not codes:
+        raise ConfigError(f"the {name} source needs a code universe", key="source", value=name)
     if name == "qq" and qq_url:
         kw["base_url"] = qq_url
     return klass(codes, **kw)
 
 
-__all__ = ["SOURCES", "create_source"]
+__all__ = ["SOURCES", "create_source", "source_class"]

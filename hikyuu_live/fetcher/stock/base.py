@@ -2,12 +2,13 @@
 
 A source fetches one full-market cycle as a known number of batches (so the publisher can announce
 ``msg_count`` before the first message) and hands each batch to ``emit`` as soon as it is ready, possibly
-from worker threads. The public ``fetch_cycle`` counts, logs and isolates failures; a source implements
-only ``batch_count`` and ``_fetch``. A batch that fails is counted by reason and never sinks the cycle;
-a malformed record is skipped with a counted reason and never sinks its batch.
+from worker threads. The public ``fetch_cycle`` checks each batch is a ``SPOT_DTYPE`` array, counts, logs
+and isolates failures; a source implements only ``batch_count`` and ``_fetch``. A batch that fails is
+counted by reason and never sinks the cycle; a malformed record is skipped with a counted reason and never
+sinks its batch.
 
-The replay source is not in this family: it is paced by its recording, not by a poll schedule
-(``hikyuu_live.fetcher.stock.replay`` and ``hikyuu_live.fetcher.replay_service``).
+The replay source is in the registry (``fetcher.stock.create_source``) but not in this family: it is paced
+by its recording, not by a poll schedule (``fetcher.stock.replay`` and ``fetcher.replay_service``).
 """
 
 from __future__ import annotations
@@ -21,6 +22,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
+
+from hikyuu_live.data.spot import SPOT_DTYPE
 
 log = logging.getLogger(__name__)
 
@@ -83,6 +86,10 @@ class SpotSource(ABC):
 
         def counting_emit(spots: np.ndarray) -> None:
             nonlocal counted
+            if getattr(spots, "dtype", None) != SPOT_DTYPE:  # a source bug: fail that batch, not the bus
+                log.error("%s: a batch of dtype %s, not SPOT_DTYPE: dropped", self.name, getattr(spots, "dtype", None))
+                st.failed_batch("bad_dtype")
+                return
             emit(spots)
             with lock:
                 counted += len(spots)
