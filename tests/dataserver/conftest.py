@@ -121,18 +121,6 @@ def start_replay(bus: str, *, speed: float, max_gap: float = 0.02) -> subprocess
 
 
 @pytest.fixture(scope="session")
-def clickhouse_port(tmp_path_factory):
-    """HTTP port of a private ClickHouse server for this test session (installed by scripts/system_deps.d)."""
-    from tests.dataserver import clickhouse_server
-
-    if not clickhouse_server.available():
-        pytest.fail("clickhouse-server is not installed: run `bash scripts/system_deps.sh` (make services)")
-    http = free_port()
-    proc = clickhouse_server.start(tmp_path_factory.mktemp("clickhouse"), http, free_port(), free_port())
-    yield http
-    proc.terminate()
-    try:
-        proc.wait(30)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait(10)
+def clickhouse_port(clickhouse):
+    """HTTP port of the session's private ClickHouse server (``tests/conftest.py``)."""
+    return clickhouse.http_port

@@ -8,7 +8,8 @@ drops every connection that asks more: a host going away mid-import), ``price_fa
 scaled: the server that disagrees), ``year0_codes`` / ``absurd_codes`` / ``bad_ohlc_codes`` (one bar of
 each answer for those ``SH600000`` keys carries year 0, volume 5.9e-39 with amount 5.8e76, or high
 below low), ``truncate_codes`` (the answer body is cut short), ``silent_codes`` (the request is never answered: the
-connection stays open and mute until the server closes, so the client must time out).
+connection stays open and mute until the server closes, so the client must time out), ``empty_codes``
+(bar requests answered with no bars, as a server that lacks a stock).
 
 Run standalone for benchmarks: ``python -m tests.standins.tdx_server --latency-ms 5 --stocks 2000 --days 1000``
 prints ``PORT <n>`` and serves until stdin closes.
@@ -49,6 +50,7 @@ class Knobs:
     bad_ohlc_codes: set[str] = field(default_factory=set)
     truncate_codes: set[str] = field(default_factory=set)
     silent_codes: set[str] = field(default_factory=set)
+    empty_codes: set[str] = field(default_factory=set)
 
 
 @dataclass
@@ -200,6 +202,8 @@ class TdxServer:
         if key in self.knobs.silent_codes:
             self._closing.wait(60)
             raise _Drop()
+        if key in self.knobs.empty_codes:
+            return struct.pack("<H", 0)
         if category in (4, 9):
             bars = self.market.day_bars(mk, code)
         elif category in (8, 7):

@@ -1,0 +1,1 @@
+"""TDX sources: local vipdoc files and the TDX network protocol (``network/``)."""

@@ -1,0 +1,203 @@
+"""importdata: import bar history into the store of importdata-gui.ini (HDF5, MySQL or ClickHouse).
+
+Reads ``importdata-gui.ini`` from the config folder (``--config``, else ``$HKU_HOME``, else
+``~/.hikyuu``), writing defaults first when it is missing. Bars come from a TDX install's files when
+``[tdx] enable`` is set or ``--tdx-dir`` is given, else from the TDX network (``[pytdx]``). The import
+is incremental from each stock's newest stored bar and can be stopped at any moment (Ctrl-C, kill,
+even kill -9): what was committed stays, nothing is corrupted, and the next run continues where it
+stopped. Bad bars are not stored; they are listed in a quarantine CSV.
+
+Examples::
+
+    importdata                                   # what importdata-gui.ini says
+    importdata --tdx-dir /mnt/c/new_tdx --only day
+    importdata --codes SH600000,SZ000001 --dry-run
+    importdata --init                            # write default config files and exit
+
+Exit codes: 0 done; 2 bad config or arguments; 3 store unreachable; 4 no bar source (missing TDX
+directory, network source unavailable); 5 interrupted (committed work kept); 1 anything else.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import importlib
+import logging
+import sys
+import threading
+from datetime import datetime
+from typing import Any
+
+from hikyuu_live.clock import EXCHANGE_TZ
+from hikyuu_live.config import IMPORT_INI, ImportIni, config_home, generate_default_config, load_import_ini
+from hikyuu_live.data.barsource import BarSource
+from hikyuu_live.data.importer import Importer, ImportOptions
+from hikyuu_live.data.kdata import KType
+from hikyuu_live.data.netextras import ExtrasImporter, extras_plan
+from hikyuu_live.data.store import make_store, split_code, store_options
+from hikyuu_live.data.store.baseinfo import QUOTATION_TYPES
+from hikyuu_live.data.store.trades import make_trade_store
+from hikyuu_live.errors import ConfigError, HikyuuLiveError, SourceError, StoreError, StoreUnavailable
+from hikyuu_live.gui.common import EXIT_FAILURE, EXIT_OK, EXIT_USAGE, setup_logging, stop_on_signals
+from hikyuu_live.gui.import_progress import make_progress, summary
+
+log = logging.getLogger("importdata")
+
+EXIT_STORE, EXIT_SOURCE, EXIT_INTERRUPTED = 3, 4, 5
+ONLY = {"day": KType.DAY, "min": KType.MIN, "min5": KType.MIN5}
+#: bar sources by name: "module:factory", factory(cfg: ImportIni, tdx_dir: str | None) -> BarSource
+SOURCES = {
+    "tdx": "hikyuu_live.data.tdx.files:LocalTdxSource",
+    "pytdx": "hikyuu_live.data.tdx.network.source:network_source",
+}
+
+
+def build_parser() -> argparse.ArgumentParser:
+    ap = argparse.ArgumentParser(prog="importdata", description=__doc__.split("\n\n")[0],
+                                 epilog=__doc__.split("Examples::")[1], formatter_class=argparse.RawTextHelpFormatter)
+    ap.add_argument("--config", metavar="PATH", help="config folder (or a file in it); default $HKU_HOME or ~/.hikyuu")
+    ap.add_argument("--init", action="store_true", help="write default hikyuu.ini / importdata-gui.ini where missing, "
+                                                        "then exit")
+    ap.add_argument("--ignore-kdata", action="store_true", help="import no bars (base info and holidays only)")
+    ap.add_argument("--only", metavar="TYPES", help="comma list of day, min, min5 (default: [ktype] of the ini)")
+    ap.add_argument("--codes", metavar="CODES", help="comma list of market codes, e.g. SH600000,SZ000001")
+    ap.add_argument("--dry-run", action="store_true", help="read and validate, write nothing")
+    ap.add_argument("--tdx-dir", metavar="DIR", help="import from this TDX install (or its vipdoc folder)")
+    ap.add_argument("--commit-every", type=float, default=60.0, metavar="SECONDS",
+                    help="commit at least this often (default 60); a kill loses at most this much work")
+    ap.add_argument("--quarantine", metavar="FILE", help="where to write rejected bars (CSV); default "
+                                                         "<config>/quarantine/import-<time>.csv when any")
+    ap.add_argument("--progress", choices=("auto", "bars", "lines", "none"), default="auto",
+                    help="tqdm bars on a terminal, plain 'progress ...' lines otherwise (default auto)")
+    ap.add_argument("-v", "--verbose", action="count", default=0)
+    return ap
+
+
+def _options(args: argparse.Namespace, cfg: ImportIni) -> ImportOptions:
+    if args.ignore_kdata:
+        ktypes: tuple[KType, ...] = ()
+    elif args.only:
+        try:
+            ktypes = tuple(ONLY[t.strip().lower()] for t in args.only.split(",") if t.strip())
+        except KeyError as e:
+            raise ConfigError(f"--only takes {', '.join(ONLY)}", key="--only", value=args.only) from e
+    else:
+        ktypes = tuple(k for name, k in ONLY.items() if getattr(cfg.ktype, name))
+    codes = None
+    if args.codes:
+        try:
+            codes = frozenset("".join(split_code(c)) for c in args.codes.split(",") if c.strip())
+        except ValueError as e:
+            raise ConfigError(str(e), key="--codes", value=args.codes) from e
+    types = frozenset().union(*(QUOTATION_TYPES[q] for q in ("stock", "fund") if getattr(cfg.quotation, q)))
+    k = cfg.ktype
+    since = {KType.DAY: k.day_start_date, KType.MIN: k.min_start_date, KType.MIN5: k.min5_start_date}
+    return ImportOptions(ktypes=ktypes, types=types, codes=codes, since=since, dry_run=args.dry_run,
+                         commit_every_s=max(0.0, args.commit_every))
+
+
+def _source(args: argparse.Namespace, cfg: ImportIni) -> BarSource:
+    tdx_dir = args.tdx_dir or (cfg.tdx.dir if cfg.tdx.enable else None)
+    if cfg.tdx.enable and not tdx_dir:
+        raise ConfigError("[tdx] enable = True but no dir", file=str(cfg.path), section="tdx", key="dir")
+    name = "tdx" if tdx_dir else "pytdx"
+    module, factory = SOURCES[name].split(":")
+    try:
+        make: Any = getattr(importlib.import_module(module), factory)
+    except (ImportError, AttributeError) as e:
+        raise SourceError(f"the {name} source is not available ({e}); set [tdx] enable = True and dir, "
+                          "or pass --tdx-dir") from e
+    if name == "pytdx":
+        return make(cfg)
+    try:
+        return make(tdx_dir)
+    except ConfigError as e:
+        raise SourceError(f"TDX directory {tdx_dir}: {e.reason}") from e
+
+
+def run(args: argparse.Namespace) -> int:
+    home = config_home(args.config)
+    path = home / IMPORT_INI
+    if args.init or not path.exists():
+        hk, imp = generate_default_config(home)
+        log.info("config files: %s, %s", hk, imp)
+        if args.init:
+            print(f"config files ready: {hk} {imp}")
+            return EXIT_OK
+    cfg = load_import_ini(path)
+    options = _options(args, cfg)
+    source = _source(args, cfg) if options.ktypes else _NoSource()
+    name, store_kw = store_options(cfg)
+    store = make_store(name, **store_kw)
+    stop = threading.Event()
+    stop_on_signals(stop)
+    progress = make_progress(args.progress)
+    extras = net = None
+    try:
+        with store:
+            report = Importer(store, source, options, on_progress=progress, stop=stop).run()
+            if not report.interrupted:  # weights, finance, trades, time lines, blocks
+                plan, net = extras_plan(cfg, bar_source=source, tdx_dir=args.tdx_dir, codes=options.codes,
+                                        ignore_kdata=args.ignore_kdata, dry_run=args.dry_run)
+                wants_trades = plan.needs_trade_store and net is not None and not args.dry_run
+                trades = make_trade_store(name, **store_kw) if wants_trades else None
+                with trades if trades is not None else contextlib.nullcontext():
+                    extras = ExtrasImporter(store, net, plan, trades=trades, stop=stop).run()
+    finally:
+        if progress is not None:
+            progress.close()
+        source.close()
+        if net is not None and net is not source:
+            net.close()
+    print(summary(report), flush=True)
+    if extras is not None:
+        print(extras.describe(), flush=True)
+        report.interrupted |= extras.interrupted
+    for src in {id(s): s for s in (source, net) if s is not None}.values():
+        describe = getattr(src, "describe", None)  # the network source reports its servers
+        if callable(describe):
+            print(describe(), flush=True)
+    if report.quarantine.total:
+        stamp = datetime.now(EXCHANGE_TZ).strftime("%Y%m%d-%H%M%S")
+        out = report.quarantine.write_csv(args.quarantine or home / "quarantine" / f"import-{stamp}.csv")
+        print(f"rejected bars: {out}", flush=True)
+    return EXIT_INTERRUPTED if report.interrupted else EXIT_OK
+
+
+class _NoSource:
+    """``--ignore-kdata``: no bars to fetch."""
+
+    name, wants_last_bar = "none", False
+
+    def list_codes(self, market: str, ktype: KType) -> list[str]:
+        return []
+
+    def fetch(self, jobs: Any) -> Any:
+        return iter(())
+
+    def close(self) -> None:
+        """Nothing to release."""
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    setup_logging(args.verbose)
+    try:
+        return run(args)
+    except ConfigError as e:
+        print(f"importdata: bad config: {e}", file=sys.stderr)
+        return EXIT_USAGE
+    except StoreUnavailable as e:
+        print(f"importdata: store unreachable: {e}", file=sys.stderr)
+        return EXIT_STORE
+    except SourceError as e:
+        print(f"importdata: no bar source: {e}", file=sys.stderr)
+        return EXIT_SOURCE
+    except (StoreError, HikyuuLiveError, OSError) as e:
+        print(f"importdata: failed: {e}", file=sys.stderr)
+        return EXIT_FAILURE
+
+
+if __name__ == "__main__":
+    sys.exit(main())
