@@ -3,12 +3,15 @@
 The whole chain runs as separate processes, as in production, on a private bus address and config home
 under a temporary directory:
 
-1. the replay collector (``spot_server --source replay``) publishes the recorded market in
+1. ``importdata`` imports the sample TDX install ``test_data/vipdoc`` (day, 1-minute and 5-minute bars up
+   to 2026-11-23) into HDF5 files in Hikyuu's layout, as configured by fresh default config files;
+2. the replay collector (``spot_server --source replay``) publishes the recorded market of the next day,
    ``test_data/replay_sample.csv.gz`` (300 codes, 91 cycles of 2026-11-24);
-2. ``strategy_demo2`` (a moving-average system on live 1-minute bars, on the market's own clock) trades
-   through the paper broker;
-3. when the recording ends everything stops by itself and a summary is printed: spots received, bars
-   built, signals and orders, cash and positions from the paper broker's state file.
+3. ``strategy_demo2`` (a moving-average system on 1-minute bars, on the market's own clock) preloads its
+   history from the HDF5 store, keeps its bars live from the spots and trades through the paper broker;
+4. when the recording ends everything stops by itself and a summary is printed: bars imported and
+   preloaded, spots received, bars built, signals and orders, cash and positions from the paper broker's
+   state file.
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE = ROOT / "test_data" / "replay_sample.csv.gz"
+VIPDOC = ROOT / "test_data" / "vipdoc"
 CODES = "sh600000,sz000001,sh510300,sh510050,sz159915"
 
 
@@ -32,21 +36,43 @@ def _spawn(args: list[str], env: dict[str, str], **kw: object) -> subprocess.Pop
     return subprocess.Popen([sys.executable, "-m", *args], env=env, cwd=ROOT, **kw)  # type: ignore[call-overload]
 
 
+def _import_history(tmp: Path, env: dict[str, str], timeout_s: float) -> str | None:
+    """Default config files in the demo's home with the data under ``tmp``, then ``importdata`` of the
+    sample TDX data into HDF5; the import's total line, or ``None`` (with the reason printed) on failure."""
+    from hikyuu_live.config import generate_default_config
+
+    generate_default_config(Path(env["HKU_HOME"]), tmp / "stock")
+    done = subprocess.run([sys.executable, "-m", "hikyuu_live.gui.importdata", "--tdx-dir", str(VIPDOC),
+                           "--progress", "none"], env=env, cwd=ROOT, capture_output=True, text=True,
+                          timeout=timeout_s)
+    total = re.search(r"^total: (.*)$", done.stdout, re.M)
+    if done.returncode != 0 or total is None:
+        print(f"demo: importdata failed (exit {done.returncode}):\n{done.stdout[-2000:]}{done.stderr[-2000:]}",
+              file=sys.stderr)
+        return None
+    return total.group(1)
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--speed", type=float, default=60.0, help="replay speed (default %(default)s x real time)")
     ap.add_argument("--timeout", type=float, default=60.0, help="give up after this many seconds")
     args = ap.parse_args(argv)
-    with tempfile.TemporaryDirectory(prefix="hikyuu_demo_") as tmp:
+    # the strategy's log goes to a file: shown when it fails, else only its summary lines are printed
+    with tempfile.TemporaryDirectory(prefix="hikyuu_demo_") as tmp, open(Path(tmp) / "strategy.log", "w") as log:
         env = dict(os.environ, HKU_HOME=str(Path(tmp) / "home"), PYTHONUNBUFFERED="1")
         bus = f"ipc://{tmp}/bus.ipc"
         state = Path(tmp) / "paper_broker.json"
-        print(f"demo: replaying {SAMPLE.name} at {args.speed:g}x on {bus}; strategy_demo2 trades on paper", flush=True)
         t0 = time.monotonic()
+        imported = _import_history(Path(tmp), env, args.timeout)
+        if imported is None:
+            return 1
+        print(f"demo: imported {imported}", flush=True)
+        print(f"demo: replaying {SAMPLE.name} at {args.speed:g}x on {bus}; strategy_demo2 trades on paper", flush=True)
         strategy = _spawn(["hikyuu_live.strategy.strategy_demo2", "--codes", CODES, "--ktypes", "day,min",
                            "--quotation-server", bus, "--clock", "market", "--broker", "paper",
                            "--broker-state", str(state), "--seconds", str(args.timeout)],
-                          env, stdout=subprocess.PIPE, text=True)
+                          env, stdout=subprocess.PIPE, stderr=log, text=True)
         server = _spawn(["hikyuu_live.gui.spot_server", "--source", "replay", "--file", str(SAMPLE), "--speed",
                          str(args.speed), "--max-gap", "1", "--ipc", bus, "--server", "none", "--wait-subscribers",
                          "1"], env, stderr=subprocess.DEVNULL)
@@ -70,7 +96,8 @@ def main(argv: list[str] | None = None) -> int:
                 print(line)
         done = re.search(r"\[demo2\] done: (.*)", out)
         if strategy.returncode != 0 or done is None:
-            print(f"demo: the strategy failed (exit {strategy.returncode})", file=sys.stderr)
+            print(f"demo: the strategy failed (exit {strategy.returncode}); its log:\n"
+                  f"{(Path(tmp) / 'strategy.log').read_text()[-4000:]}", file=sys.stderr)
             return 1
         paper = json.loads(state.read_text()) if state.exists() else {"cash": None, "positions": [], "orders": []}
         held = ", ".join(f"{p['market']}{p['code']} x{p['number']}" for p in paper["positions"]) or "none"

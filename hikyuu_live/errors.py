@@ -116,4 +116,14 @@ class BrokerError(HikyuuLiveError):
 
 
 class OrderRejected(BrokerError):
-    """An order failed a pre-trade check or was refused by the broker; the message says why."""
+    """An order failed a pre-trade check; the message names the stock and says exactly why.
+
+    Raised by ``strategy.orders.check_order``; a broker's ``buy``/``sell`` catch it and return the order
+    with status ``"rejected"`` and this message as its ``reason``.
+    """
+
+
+class BrokerUnavailable(BrokerError):
+    """The broker could not be reached or answered with a transport error; worth retrying."""
+
+    retryable = True

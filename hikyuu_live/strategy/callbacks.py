@@ -20,6 +20,8 @@ class RuntimeStats:
     max_lateness_s: float = 0.0
     coalesced_spots: int = 0
     slowest_callback_s: float = 0.0
+    preloaded_bars: int = 0
+    preload_s: float = 0.0
 
 
 def check_arity(func: Callable[..., Any], n: int, what: str) -> None:

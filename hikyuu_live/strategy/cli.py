@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import logging
 from collections.abc import Sequence
+from typing import Any
 
 from hikyuu_live.clock import Clock, LiveClock, MarketClock
 
@@ -23,7 +24,9 @@ def strategy_parser(description: str, *, codes: Sequence[str], ktypes: Sequence[
     ap.add_argument("--seconds", type=float, default=0, help="stop after N seconds (default: until Ctrl-C)")
     ap.add_argument("--clock", choices=("live", "market"), default="live",
                     help="live: wall time; market: follow the spots' own time (for replays)")
-    ap.add_argument("--config", help="config directory (default $HKU_HOME or ~/.hikyuu)")
+    ap.add_argument("--config", help="config directory (default $HKU_HOME or ~/.hikyuu); its hikyuu.ini names the "
+                    "store that history is preloaded from")
+    ap.add_argument("--no-preload", action="store_true", help="start from today's spots only, read no history")
     ap.add_argument("-v", "--verbose", action="count", default=0)
     return ap
 
@@ -40,6 +43,14 @@ def quotation_server(args: argparse.Namespace) -> str | None:
 
     path = config_home(args.config) / "hikyuu.ini"
     return load_hikyuu_ini(path).hikyuu.quotation_server if path.exists() else None
+
+
+def runtime_options(args: argparse.Namespace) -> dict[str, Any]:
+    """The ``Strategy`` keyword arguments the standard options give (bus, broker, clock, history)."""
+    from hikyuu_live.strategy.preload import config_preloader
+
+    return {"quotation_server": quotation_server(args), "broker": args.broker, "broker_state": args.broker_state,
+            "clock": clock_of(args), "preloader": None if args.no_preload else config_preloader(args.config)}
 
 
 def setup(args: argparse.Namespace) -> None:

@@ -2,7 +2,10 @@
 
 Every broker's public ``buy``/``sell`` runs :func:`check_order` before anything leaves the process, so a
 paper fill and a real order obey the same rules. A failed check raises ``OrderRejected`` whose message
-names the stock and says exactly why (``"SH688001: STAR orders need at least 200 shares, got 100"``).
+names the stock and says exactly why (``"SH688001: STAR orders need at least 200 shares, got 100"``,
+``"SZ000001: price 11.27 above today's limit 11.00 ..."``, ``"SH600000: only 300 shares sellable today
+(T+1), asked 500 ..."``, ``"SH600000: not enough cash: need 10,005.10, have 3,000.00 ..."``); the broker
+turns it into an order with status ``rejected`` and that reason.
 
 Rules (SSE/SZSE/BSE trading rules, as of 2025):
 
@@ -12,8 +15,9 @@ Rules (SSE/SZSE/BSE trading rules, as of 2025):
   on lot-100 boards ``qty % 100`` must be 0 or equal ``sellable % 100``; on STAR/BJ a sell below the
   minimum must close the whole sellable holding. Limit orders are capped per order at 1,000,000 shares
   (main boards, BJ), 300,000 (ChiNext) and 100,000 (STAR).
-- **Tick.** 0.01 yuan; 0.001 for funds/ETFs (SZ 15/16/18, SH 50/51/52/56/58). A price within 1e-6 ticks
-  of the grid (float noise such as ``11.110000000000001``) is snapped onto it, anything else is rejected.
+- **Tick.** 0.01 yuan; 0.001 for funds/ETFs (``data.codes``: SZ 159/16/18, SH 50/51/52/56/58). A price
+  within 1e-6 ticks of the grid (float noise such as ``11.110000000000001``) is snapped onto it, anything
+  else is rejected.
 - **Daily limits** from yesterday's close, rounded half-up to the tick as the exchanges do: 10% main
   board and funds, 20% ChiNext (300/301) and STAR (688/689) including their ST names, 30% BJ; main-board
   ST names (name contains "ST") 5%. The exchanges moved main-board risk-warning stocks to 10% from
@@ -21,9 +25,10 @@ Rules (SSE/SZSE/BSE trading rules, as of 2025):
   trading day it is given. SZ 159 and SH 588 ETFs get 20% because ChiNext/STAR ETFs share those
   prefixes with 10% ones and a pre-trade check must never refuse what the exchange accepts. Unknown
   yesterday close (0 or None, e.g. a new listing whose first days have other bands) skips the check.
-- **T+1.** Shares bought today are not sellable today. Applied to every product, ETFs included, although
-  bond, gold, money-market and cross-border ETFs are T+0 at the exchange: the simple rule is safe (it can
-  only refuse a same-day round trip) and needs no product table.
+- **T+1.** Shares bought today are not sellable today (the reason names how many of the holding are
+  locked). Applied to every product, ETFs included, although bond, gold, money-market and cross-border
+  ETFs are T+0 at the exchange: the simple rule is safe (it can only refuse a same-day round trip) and
+  needs no product table.
 - **Cash**, fees included (:class:`Fees`): commission (configurable rate, 5 yuan minimum), stamp duty
   0.05% on sells (the rate since 2023-08-28), transfer fee 0.001% both ways; funds pay neither stamp
   duty nor transfer fee. Each fee is rounded half-up to the fen, as brokers bill.
@@ -42,7 +47,8 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 
-from hikyuu_live.data.codes import StockType, classify
+from hikyuu_live.data.codes import FUND_TYPES, StockType, classify
+from hikyuu_live.data.codes import price_tick as price_tick  # one source for the tick; re-exported here
 from hikyuu_live.errors import OrderRejected
 
 #: first trading day on which main-board ST/*ST names trade within 10% instead of 5%
@@ -66,7 +72,6 @@ class Board(enum.StrEnum):
     UNTRADABLE = "untradable"
 
 
-_FUND_PREFIXES = {"SZ": ("15", "16", "18"), "SH": ("50", "51", "52", "56", "58")}
 _BOARD_OF_TYPE = {StockType.A: Board.MAIN, StockType.GEM: Board.CHINEXT, StockType.STAR: Board.STAR,
                   StockType.BJ: Board.BJ}
 _MAX_ORDER = {Board.MAIN: 1_000_000, Board.CHINEXT: 300_000, Board.STAR: 100_000, Board.BJ: 1_000_000}
@@ -75,19 +80,13 @@ _BOARD_LABEL = {Board.MAIN: "main-board", Board.CHINEXT: "ChiNext", Board.STAR: 
 
 
 def board_of(market: str, code: str) -> Board:
-    market = market.upper()
-    if code.startswith(_FUND_PREFIXES.get(market, ())):
-        return Board.FUND
-    return _BOARD_OF_TYPE.get(classify(market, code), Board.UNTRADABLE)
+    """The board by the exchanges' numbering (``data.codes.classify``); funds and ETFs are one board."""
+    kind = classify(market.upper(), code)
+    return Board.FUND if kind in FUND_TYPES else _BOARD_OF_TYPE.get(kind, Board.UNTRADABLE)
 
 
 def is_fund(market: str, code: str) -> bool:
     return board_of(market, code) is Board.FUND
-
-
-def price_tick(market: str, code: str) -> float:
-    """Minimum price step in yuan: 0.001 for funds/ETFs, else 0.01."""
-    return 0.001 if is_fund(market, code) else 0.01
 
 
 def min_lot(market: str, code: str) -> int:
@@ -136,8 +135,8 @@ class Fees:
 
     commission_rate: float = 0.00025
     min_commission: float = 5.0
-    stamp_duty_rate: float = 0.0005  # sells only
-    transfer_fee_rate: float = 0.00001
+    stamp_duty: float = 0.0005  # rate, sells only (since 2023-08-28)
+    transfer_fee: float = 0.00001  # rate, both sides
 
     def breakdown(self, side: Side | str, price: float, num: int, market: str = "", code: str = "") -> FeeBreakdown:
         amount = price * num
@@ -145,8 +144,8 @@ class Fees:
             return FeeBreakdown(0.0, 0.0, 0.0)
         fund = bool(market) and is_fund(market, code)
         commission = max(self.min_commission, _fen(amount * self.commission_rate))
-        stamp = 0.0 if fund or Side(side) is Side.BUY else _fen(amount * self.stamp_duty_rate)
-        transfer = 0.0 if fund else _fen(amount * self.transfer_fee_rate)
+        stamp = 0.0 if fund or Side(side) is Side.BUY else _fen(amount * self.stamp_duty)
+        transfer = 0.0 if fund else _fen(amount * self.transfer_fee)
         return FeeBreakdown(commission, stamp, transfer)
 
     def buy_cost(self, price: float, num: int, market: str = "", code: str = "") -> float:
@@ -156,6 +155,10 @@ class Fees:
     def sell_proceeds(self, price: float, num: int, market: str = "", code: str = "") -> float:
         """Cash a sell brings: amount minus fees."""
         return round(price * num - self.breakdown(Side.SELL, price, num, market, code).total, 2)
+
+
+#: the default fee schedule (``Fees`` is frozen, so one shared instance is safe)
+DEFAULT_FEES = Fees()
 
 
 # ---------------------------------------------------------------------------------------------- checks
@@ -174,12 +177,13 @@ def check_quantity(side: Side | str, market: str, code: str, num: int, sellable:
     side = Side(side)
     board = check_tradable(market, code)
     key, label = _key(market, code), _BOARD_LABEL[board]
-    if num != int(num) or num <= 0:
+    if not (isinstance(num, int | float) and math.isfinite(num) and num > 0 and num == int(num)):
         raise OrderRejected(f"{key}: quantity must be a positive whole number of shares, got {num}")
     num = int(num)
     cap = _MAX_ORDER.get(board)
     if cap is not None and num > cap:
-        raise OrderRejected(f"{key}: {label} orders are capped at {cap:,} shares, got {num:,}")
+        got = f"{num:,}" if num < 10**12 else f"{num:.3g}"
+        raise OrderRejected(f"{key}: {label} orders are capped at {cap:,} shares, got {got}")
     lot, step = min_lot(market, code), lot_step(market, code)
     closes_all = side is Side.SELL and sellable is not None and num == sellable
     if step == 1:
@@ -226,9 +230,13 @@ def limit_pct(market: str, code: str, name: str = "", day: date | None = None) -
     return 0.10
 
 
-def price_limits(market: str, code: str, yesterday_close: float, name: str = "",
+def price_limits(market: str, code: str, name: str, yesterday_close: float,
                  day: date | None = None) -> tuple[float, float]:
-    """(limit-down, limit-up) in yuan, rounded half-up to the tick from yesterday's close."""
+    """(limit-down, limit-up) in yuan, rounded half-up to the tick from yesterday's close.
+
+    ``name`` matters only for main-board ST names; ``day`` (the trading day) only for them too, see
+    ``ST_MAIN_BOARD_10PCT_FROM`` (None: the 5% rule).
+    """
     tick = Decimal("0.001") if is_fund(market, code) else Decimal("0.01")
     pct = Decimal(repr(limit_pct(market, code, name, day)))
     base = Decimal(repr(yesterday_close))
@@ -242,51 +250,56 @@ def check_price(market: str, code: str, price: float, yesterday_close: float | N
     """Tick and daily-limit check; returns the price snapped onto the tick grid."""
     price = snap_price(market, code, price)
     if yesterday_close and yesterday_close > 0:
-        down, up = price_limits(market, code, yesterday_close, name, day)
+        down, up = price_limits(market, code, name, yesterday_close, day)
         pct = round(limit_pct(market, code, name, day) * 100)
         d = 3 if is_fund(market, code) else 2
-        why = f"(yesterday's close {yesterday_close:.{d}f}, limit {pct}%)"
+        why = f"yesterday's close {yesterday_close:.{d}f}, {pct}% band"
         key = _key(market, code)
         if price > up:
-            raise OrderRejected(f"{key}: price {price:.{d}f} is above today's limit-up {up:.{d}f} {why}")
+            raise OrderRejected(f"{key}: price {price:.{d}f} above today's limit {up:.{d}f} (limit-up; {why})")
         if price < down:
-            raise OrderRejected(f"{key}: price {price:.{d}f} is below today's limit-down {down:.{d}f} {why}")
+            raise OrderRejected(f"{key}: price {price:.{d}f} below today's limit {down:.{d}f} (limit-down; {why})")
     return price
 
 
-def check_sellable(market: str, code: str, num: int, sellable: int, bought_today: int = 0) -> None:
+def check_sellable(market: str, code: str, num: int, sellable: int, held: int | None = None) -> None:
+    """T+1: at most ``sellable`` shares; ``held`` (the whole holding) names the part bought today."""
+    key = _key(market, code)
+    if held is not None and held <= 0:
+        raise OrderRejected(f"{key}: no position to sell, asked {num}")
     if num > sellable:
-        t1 = f" (T+1: {bought_today} bought today)" if bought_today else ""
-        raise OrderRejected(f"{_key(market, code)}: only {sellable} shares sellable today{t1}, got {num}")
+        locked = held - sellable if held is not None and held > sellable else 0
+        t1 = f"; {locked} bought today become sellable on the next trading day" if locked else ""
+        raise OrderRejected(f"{key}: only {sellable} shares sellable today (T+1), asked {num}{t1}")
 
 
-def check_cash(market: str, code: str, price: float, num: int, cash: float, fees: Fees) -> None:
+def check_cash(market: str, code: str, price: float, num: int, cash: float, fees: Fees = DEFAULT_FEES) -> None:
     cost = fees.buy_cost(price, num, market, code)
     if cost > cash + 1e-9:
-        raise OrderRejected(f"{_key(market, code)}: buy of {num} at {price:g} costs {cost:,.2f} with fees, "
-                            f"cash available {cash:,.2f}")
+        d = 3 if is_fund(market, code) else 2
+        raise OrderRejected(f"{_key(market, code)}: not enough cash: need {cost:,.2f}, have {cash:,.2f} "
+                            f"({num} shares at {price:.{d}f} with fees)")
 
 
-def check_order(side: Side | str, market: str, code: str, price: float, num: int, *, cash: float | None = None,
-                sellable: int | None = None, bought_today: int = 0, yesterday_close: float | None = None,
-                name: str = "", day: date | None = None, fees: Fees | None = None) -> float:
-    """Every pre-trade check in order; returns the tick-snapped price or raises ``OrderRejected``.
+def check_order(side: Side | str, market: str, code: str, price: float, num: int, *, name: str = "",
+                yesterday_close: float | None = None, cash: float | None = None, sellable: int | None = None,
+                held: int | None = None, fees: Fees = DEFAULT_FEES, day: date | None = None) -> None:
+    """Every pre-trade check, in the order a trader would think of them; raises ``OrderRejected``.
 
-    ``cash`` (buys) and ``sellable`` (sells) are checked when given; a sell with ``sellable`` None is
-    only checked for lots.
+    ``price`` in yuan (tick-checked; float noise such as ``11.110000000000001`` passes, see
+    :func:`snap_price` for the price to send). ``yesterday_close`` and ``name`` give the daily limits
+    (skipped when the close is unknown); ``day`` is the trading day (for the ST band change). ``cash``
+    (buys, fees included) and ``sellable`` (sells, T+1) are checked when given; ``held`` is the whole
+    holding, so a reason can say how much of it was bought today.
     """
     side = Side(side)
     check_tradable(market, code)
     if side is Side.SELL and sellable is not None:
-        if sellable <= 0:
-            t1 = f" (T+1: {bought_today} bought today)" if bought_today else ""
-            raise OrderRejected(f"{_key(market, code)}: nothing sellable today{t1}")
-        check_sellable(market, code, num, sellable, bought_today)
+        check_sellable(market, code, num, sellable, held)
     check_quantity(side, market, code, num, sellable)
     price = check_price(market, code, price, yesterday_close, name, day)
     if side is Side.BUY and cash is not None:
-        check_cash(market, code, price, int(num), cash, fees or Fees())
-    return price
+        check_cash(market, code, price, int(num), cash, fees)
 
 
 # ---------------------------------------------------------------------------------------------- sizing
@@ -332,9 +345,9 @@ def order_value_quantity(market: str, code: str, value: float, price: float, *, 
         return 0
     if value < 0:
         return -sell_quantity(market, code, math.floor(-value / price), sellable)
-    fees = fees or Fees()
+    fees = fees or DEFAULT_FEES
     budget = value if cash is None else min(value, cash)
-    rates = fees.commission_rate + fees.transfer_fee_rate
+    rates = fees.commission_rate + fees.transfer_fee
     qty = round_lot(market, code, budget / (price * (1 + rates)))
     step = lot_step(market, code)
     while qty > 0 and fees.buy_cost(price, qty, market, code) > budget:

@@ -41,13 +41,13 @@ from hikyuu_live.data.kdata import KType, parse_ktype
 from hikyuu_live.data.spot import BOOK_FIELDS, PRICE_FIELDS, Spot, market_codes
 from hikyuu_live.strategy.callbacks import RuntimeStats, check_arity
 from hikyuu_live.strategy.context import Stock, StrategyContext, normalize_code
+from hikyuu_live.strategy.preload import Preloader, preloader_of
 from hikyuu_live.strategy.schedule import Timer, TimerTable
 from hikyuu_live.strategy.trading import QuoteBook, TradingMixin
 
 log = logging.getLogger(__name__)
 
 DEFAULT_QUOTATION_SERVER = "ipc:///tmp/hikyuu_real.ipc"
-Preloader = Callable[[list[str], KType, int], Mapping[str, np.ndarray]]
 
 
 class Strategy(TradingMixin):
@@ -82,7 +82,8 @@ class Strategy(TradingMixin):
         self.quotes = QuoteBook()
         self.clock = clock or LiveClock()
         self.is_trading_day = is_trading_day or TradingCalendar.shipped().is_trading_day
-        self.preloader = preloader
+        # history: an explicit preloader, else the store of ``config`` (a config home or a loaded config)
+        self.preloader = preloader if preloader is not None or config is None else preloader_of(config)
         self.late_warn_s = late_warn_s
         self.max_pending = max_pending
         self.stats = RuntimeStats()
@@ -184,8 +185,13 @@ class Strategy(TradingMixin):
             for k in wanted:
                 t = time.perf_counter()
                 history[k] = self.preloader(codes, k, ctx.preload_for(k))
-                log.info("preloaded %s: %d stocks, %d bars in %.2f s", k, len(history[k]),
-                         sum(len(v) for v in history[k].values()), time.perf_counter() - t)
+                n, took = sum(len(v) for v in history[k].values()), time.perf_counter() - t
+                self.stats.preloaded_bars += n
+                self.stats.preload_s += took
+                log.info("preloaded %s: %d stocks, %d bars in %.2f s", k, len(history[k]), n, took)
+            close = getattr(self.preloader, "close", None)
+            if close is not None:
+                close()  # history is in memory now; a database connection would only idle all day
         snapshot = None
         if self.dataserver:
             from hikyuu_live.strategy.catchup import catch_up
@@ -221,11 +227,12 @@ class Strategy(TradingMixin):
         from hikyuu_live.strategy.broker import create_broker
 
         name = self.broker or "paper"
-        kw: dict[str, Any] = {"clock": self.clock}
+        # every broker gets the live prices (orders at price 0) and yesterday's closes (daily limits)
+        kw: dict[str, Any] = {"clock": self.clock, "price_source": self.quotes.price,
+                              "quote_source": self.quotes.quote}
         if name == "paper":
             safe = "".join(ch if ch.isalnum() else "_" for ch in self.name)
-            kw.update(state_path=self.broker_state or str(config_home() / f"paper_broker_{safe}.json"),
-                      price_source=self.quotes.price, quote_source=self.quotes.quote)
+            kw["state_path"] = self.broker_state or str(config_home() / f"paper_broker_{safe}.json")
         self.broker = create_broker(name, **kw)
         log.info("%s trades through the %s broker", self.name, name)
         return self.broker
@@ -238,6 +245,9 @@ class Strategy(TradingMixin):
             self.subscriber = SpotSubscriber(self.quotation_server, on_batch=self._queue_batch,
                                              on_cycle=self._queue_cycle)
             self.subscriber.start()
+            deadline = time.monotonic() + 2.0  # connected before catching up: nothing falls in between
+            while not self.subscriber.is_connected and time.monotonic() < deadline:
+                time.sleep(0.01)
         self.prepare()
         self._install_signals()
         self.running = True

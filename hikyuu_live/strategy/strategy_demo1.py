@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from hikyuu_live.strategy.cli import clock_of, quotation_server, setup, split, strategy_parser
+from hikyuu_live.strategy.cli import runtime_options, setup, split, strategy_parser
 from hikyuu_live.strategy.context import Stock
 from hikyuu_live.strategy.runtime import Strategy
 
@@ -52,8 +52,7 @@ def build(codes: list[str], ktypes: list[str], **kw: object) -> Strategy:
 def main(argv: list[str] | None = None) -> None:
     args = strategy_parser(__doc__ or "", codes=["sh600000", "sz000001"], ktypes=["min", "day"]).parse_args(argv)
     setup(args)
-    build(split(args.codes), split(args.ktypes), quotation_server=quotation_server(args), broker=args.broker,
-          broker_state=args.broker_state, clock=clock_of(args)).start(max_seconds=args.seconds or None)
+    build(split(args.codes), split(args.ktypes), **runtime_options(args)).start(max_seconds=args.seconds or None)
 
 
 if __name__ == "__main__":

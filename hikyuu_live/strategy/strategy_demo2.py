@@ -14,7 +14,7 @@ from datetime import timedelta
 
 import numpy as np
 
-from hikyuu_live.strategy.cli import clock_of, quotation_server, setup, split, strategy_parser
+from hikyuu_live.strategy.cli import runtime_options, setup, split, strategy_parser
 from hikyuu_live.strategy.runtime import Strategy
 
 
@@ -47,7 +47,8 @@ def build(codes: list[str], ktypes: list[str], *, fast: int = 3, slow: int = 8, 
             elif signal < 0:
                 s.signals["sell"] += 1  # type: ignore[attr-defined]
                 order = s.order(code, float("-inf"), remark="MA cross down")
-                print(f"[demo2] {s.now():%H:%M:%S} {code} MA{fast} crossed below MA{slow}: {order}", flush=True)
+                done = order or "nothing sellable (none held, or bought today: T+1)"
+                print(f"[demo2] {s.now():%H:%M:%S} {code} MA{fast} crossed below MA{slow}: {done}", flush=True)
 
     stg.run_daily(check, timedelta(minutes=1))
     return stg
@@ -63,12 +64,12 @@ def main(argv: list[str] | None = None) -> None:
         ap.error("--fast must be positive and below --slow")
     setup(args)
     stg = build(split(args.codes), split(args.ktypes), fast=args.fast, slow=args.slow, value=args.value,
-                quotation_server=quotation_server(args), broker=args.broker, broker_state=args.broker_state,
-                clock=clock_of(args))
+                **runtime_options(args))
     stg.start(max_seconds=args.seconds or None)
     orders = stg.get_broker().orders()
     bars = stg.bars.stats.bars_finished if stg.bars is not None else 0
-    print(f"[demo2] done: spots={stg.stats.spots} cycles={stg.stats.cycles} bars={bars} "
+    print(f"[demo2] done: preloaded={stg.stats.preloaded_bars} spots={stg.stats.spots} "
+          f"cycles={stg.stats.cycles} bars={bars} "
           f"signals={stg.signals} orders={len(orders)} "  # type: ignore[attr-defined]
           f"filled={sum(o.status == 'filled' for o in orders)}", flush=True)
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from datetime import time
 
-from hikyuu_live.strategy.cli import clock_of, quotation_server, setup, split, strategy_parser
+from hikyuu_live.strategy.cli import runtime_options, setup, split, strategy_parser
 from hikyuu_live.strategy.runtime import Strategy
 
 
@@ -45,8 +45,7 @@ def main(argv: list[str] | None = None) -> None:
     except ValueError:
         ap.error(f"--at {args.at!r} is not HH:MM")
     setup(args)
-    stg = build(split(args.codes), split(args.ktypes), at=at, quotation_server=quotation_server(args),
-                broker=args.broker, broker_state=args.broker_state, clock=clock_of(args))
+    stg = build(split(args.codes), split(args.ktypes), at=at, **runtime_options(args))
     stg.start(max_seconds=args.seconds or None)
 
 

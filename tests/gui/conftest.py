@@ -28,6 +28,8 @@ def window(qtbot, home, monkeypatch):
     from hikyuu_live.gui.HikyuuTDX import MainWindow
 
     monkeypatch.setattr(QMessageBox, "warning", lambda *a, **k: QMessageBox.Ok)
+    # a modal question offscreen would wait forever (closing the window with jobs running asks one)
+    monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: QMessageBox.Yes)
     win = MainWindow(home)
     qtbot.addWidget(win)
     win.show()

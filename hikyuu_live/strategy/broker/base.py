@@ -5,21 +5,29 @@ Public API (Hikyuu's broker adapter, ``hikyuu/trade_manage/broker.py``, plus wha
 - ``buy(market, code, price, num, stoploss=0.0, goal_price=0.0, part_from=None, remark="",
   client_order_id=None) -> Order`` and ``sell(...)`` with the same arguments. ``price`` 0 means "at the
   live price" (taken from the ``price_source`` callable the runtime passes). The call runs the A-share
-  pre-trade checks of ``hikyuu_live.strategy.orders`` (lots, tick, daily limits, T+1 sellable, cash with
-  fees), a kill switch (``halt``) and a rate limit. A failed check raises ``OrderRejected`` saying why
-  (its ``order`` attribute is the recorded rejected order). An accepted order gets a client order id
-  (uuid4 hex unless given), is logged and counted, and goes to ``_place_order``; what comes back is an
-  ``Order`` whose ``status`` says what happened: ``filled`` (paper), ``confirmed`` (seen at the broker),
-  ``unconfirmed`` (the broker said yes but never showed it: see ``easytrader.py``), ``rejected``.
+  pre-trade checks of ``hikyuu_live.strategy.orders`` (lots, tick, daily limits from ``quote_source``,
+  T+1 sellable, cash with fees), a kill switch (``halt``) and a rate limit.
+- **buy/sell never raise for a refused order**: a failed check (or an account that cannot be read, or
+  a broker that says no) comes back as an ``Order`` with status ``rejected`` and ``reason`` saying
+  exactly why, logged as a warning and counted. Strategies run in an event loop where an exception
+  would only be logged and swallowed anyway; a returned status is something they can act on. Only
+  ``orders.check_order`` itself raises (``OrderRejected``); a broken state file or a bug still raises.
+- An accepted order gets a client order id (uuid4 hex unless given), is logged and counted, and goes to
+  ``_place_order``. ``Order.status``: ``filled`` (paper; or seen filled at the broker), ``submitted``
+  (seen at the broker, not filled yet), ``unconfirmed`` (the broker said yes but never showed it: see
+  ``easytrader.py``), ``rejected``; easytrader also reports ``cancelled`` (已撤 at the exchange) and
+  journals ``pending`` (being sent) until the order is confirmed.
 - Idempotence: calling again with a ``client_order_id`` that is already known returns the known order
   instead of placing another one (a rejected one may be retried). Brokers with a journal keep this
   across restarts.
 - ``get_asset_info() -> dict`` in Hikyuu's JSON shape: ``{"datetime": "YYYY-MM-DD HH:MM:SS", "cash":
   float, "positions": [{"market", "code", "number", "stoploss", "goal_price", "cost_price"}]}``;
   ``number`` is the whole holding (see ``easytrader.py`` for why not the sellable part).
-- ``orders()``, ``fills()``, ``positions()``, ``position(market, code)``, ``cash()``, ``stats``.
+- ``orders()`` (every order, rejected ones included), ``fills()`` (orders with shares filled),
+  ``trades()`` (execution records, ``Fill``), ``positions()``, ``position(market, code)``, ``cash()``,
+  ``stats``.
 
-A backend subclasses ``Broker`` and implements ``_place_order``, ``_query_orders``, ``_query_fills``,
+A backend subclasses ``Broker`` and implements ``_place_order``, ``_query_orders``, ``_query_trades``,
 ``_query_asset`` and ``_known_order`` (plus ``_start``/``_close``/``_record_rejected`` when it keeps
 state, ``_query_cash``/``_query_positions`` when one half of the account is cheaper to ask for).
 Constructors do no I/O; the first call starts the broker. Brokers never hold credentials in anything
@@ -38,8 +46,8 @@ from dataclasses import asdict, dataclass, field, fields
 from typing import Any
 
 from hikyuu_live.clock import Clock, LiveClock
-from hikyuu_live.errors import OrderRejected
-from hikyuu_live.strategy.orders import Fees, Side, check_order
+from hikyuu_live.errors import BrokerError, OrderRejected
+from hikyuu_live.strategy.orders import Fees, Side, check_order, snap_price
 
 log = logging.getLogger(__name__)
 
@@ -49,12 +57,12 @@ TIME_FORMAT = "%Y-%m-%d %H:%M:%S"
 
 
 class OrderStatus(enum.StrEnum):
-    PENDING = "pending"  # sent (or about to be), not confirmed yet
-    CONFIRMED = "confirmed"  # the broker lists it
     FILLED = "filled"
+    REJECTED = "rejected"  # refused by a check or by the broker; ``reason`` says why
+    SUBMITTED = "submitted"  # the broker lists it, not (fully) filled yet
     UNCONFIRMED = "unconfirmed"  # the broker said yes, but never listed it
-    REJECTED = "rejected"
-    CANCELLED = "cancelled"
+    CANCELLED = "cancelled"  # listed, then cancelled at the exchange (easytrader only)
+    PENDING = "pending"  # journalled while being sent; resolved by the next call with its client id
 
 
 def _from_dict(cls: type, data: dict[str, Any]) -> Any:
@@ -64,23 +72,30 @@ def _from_dict(cls: type, data: dict[str, Any]) -> Any:
 
 @dataclass(slots=True)
 class Order:
+    """One order as the broker knows it; ``datetime`` is exchange time ``YYYY-MM-DD HH:MM:SS``."""
+
     client_order_id: str
+    datetime: str
     market: str
     code: str
-    side: str
+    side: str  # "buy" | "sell"
     price: float  # limit price sent, yuan (0 in a call is resolved to the live price first)
     number: int  # shares
-    datetime: str
     status: str = OrderStatus.PENDING
     reason: str = ""
+    filled_price: float = 0.0  # average, yuan
+    filled_number: int = 0  # shares
+    remark: str = ""
     stoploss: float = 0.0
     goal_price: float = 0.0
     part_from: Any = None
-    remark: str = ""
     broker_order_id: str = ""
-    filled_number: int = 0
-    filled_price: float = 0.0
-    fee: float = 0.0
+    fee: float = 0.0  # yuan, when the broker reports it (paper)
+
+    def __str__(self) -> str:
+        why = f" ({self.reason})" if self.reason else ""
+        return (f"{self.side} {self.market}{self.code} x{self.number} @ {self.price:.3f} {self.status}{why} "
+                f"[{self.client_order_id}]")
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -92,6 +107,8 @@ class Order:
 
 @dataclass(slots=True)
 class Fill:
+    """One execution (a paper fill, a row of the client's ``today_trades``)."""
+
     client_order_id: str
     market: str
     code: str
@@ -142,7 +159,7 @@ class BrokerStats:
     submitted: int = 0  # orders that passed the checks and went to the backend
     rejected: int = 0
     filled: int = 0
-    confirmed: int = 0
+    confirmed: int = 0  # seen at the broker, not filled yet (status "submitted")
     unconfirmed: int = 0
     duplicates: int = 0  # calls answered from a known client order id
     retries: int = 0  # resends after a transport failure
@@ -213,35 +230,52 @@ class Broker:
 
     def _submit(self, side: Side, market: str, code: str, price: float, num: int, stoploss: float,
                 goal_price: float, part_from: Any, remark: str, client_order_id: str | None) -> Order:
-        self.start()
         with self._lock:
             market = market.upper()
             cid = client_order_id or uuid.uuid4().hex
-            known = self._known_order(cid)
+            if part_from is not None and not isinstance(part_from, str | int | float):
+                part_from = str(part_from)
+            order = Order(cid, self.clock.now().strftime(TIME_FORMAT), market, code, str(side), float(price), num,
+                          remark=remark, stoploss=float(stoploss), goal_price=float(goal_price), part_from=part_from)
+            try:
+                self.start()
+                known = self._known_order(cid)
+            except BrokerError as e:  # corrupt state, failed login: nothing can be sent, and nothing is saved
+                return self._rejected(order, f"{market}{code}: not sent, the {self.name} broker is not usable: {e}",
+                                      record=False)
             if known is not None and known.status != OrderStatus.REJECTED:
                 self.stats.duplicates += 1
                 log.info("%s: order %s already known (%s); not placed again", self.name, cid, known.status)
                 return self._resume_order(known)
-            if part_from is not None and not isinstance(part_from, str | int | float):
-                part_from = str(part_from)
-            order = Order(cid, market, code, str(side), float(price), num, self.clock.now().strftime(TIME_FORMAT),
-                          stoploss=float(stoploss), goal_price=float(goal_price), part_from=part_from, remark=remark)
             try:
                 self._pre_trade(order)
             except OrderRejected as e:
-                order.status, order.reason = OrderStatus.REJECTED, str(e)
-                self.stats.rejected += 1
-                self._record_rejected(order)
-                log.warning("%s: %s %s%s x%s rejected: %s [%s]", self.name, side, market, code, num, e, cid)
-                e.order = order
-                raise
+                return self._rejected(order, str(e))
+            except BrokerError as e:  # an unreadable account (cash, position) stops the order: nothing was sent
+                return self._rejected(order, f"{market}{code}: not sent, the account could not be checked: {e}")
             self.stats.submitted += 1
             self._recent.append(self.clock.monotonic())
             log.info("%s: %s %s%s x%d @ %.3f [%s] %s", self.name, side, market, code, order.number, order.price,
                      cid, remark)
-            placed = self._place_order(order)
+            try:
+                placed = self._place_order(order)
+            except BrokerError as e:  # a backend that could not place it says so by raising before it sent
+                return self._rejected(order, f"{market}{code}: not placed: {e}")
             self._count(placed)
             return placed
+
+    def _rejected(self, order: Order, reason: str, *, record: bool = True) -> Order:
+        """Record, log and count a refused order; the caller returns it (see the module docstring)."""
+        order.status, order.reason = OrderStatus.REJECTED, reason
+        self.stats.rejected += 1
+        log.warning("%s: %s %s%s x%s rejected: %s [%s]", self.name, order.side, order.market, order.code,
+                    order.number, reason, order.client_order_id)
+        if record:
+            try:
+                self._record_rejected(order)
+            except BrokerError as e:  # the refusal stands; only its record is lost
+                log.error("%s: rejected order %s not recorded: %s", self.name, order.client_order_id, e)
+        return order
 
     def _pre_trade(self, order: Order) -> None:
         """Kill switch, rate limit, live price for price 0, then ``orders.check_order``."""
@@ -262,25 +296,24 @@ class Broker:
             order.price = float(live)
         quote = self.quote_source(order.market, order.code) if self.quote_source else None
         yesterday, name = quote if quote else (None, "")
-        cash = sellable = None
-        bought_today = 0
+        cash = sellable = held = None
         if order.side == Side.BUY:
             cash = self.cash()
         else:
             pos = self.position(order.market, order.code)
-            sellable = pos.sellable if pos else 0
-            bought_today = pos.bought_today if pos else 0
+            sellable, held = (pos.sellable, pos.number) if pos else (0, 0)
             name = name or (pos.name if pos else "")
         if yesterday is None:
             log.debug("%s: no yesterday's close for %s; daily limits not checked", self.name, key)
-        order.price = check_order(order.side, order.market, order.code, order.price, order.number, cash=cash,
-                                  sellable=sellable, bought_today=bought_today, yesterday_close=yesterday,
-                                  name=name, day=self.clock.now().date(), fees=self.fees)
+        check_order(order.side, order.market, order.code, order.price, order.number, name=name,
+                    yesterday_close=yesterday, cash=cash, sellable=sellable, held=held, fees=self.fees,
+                    day=self.clock.now().date())
+        order.price = snap_price(order.market, order.code, order.price)  # what is sent: on the tick grid
 
     def _count(self, order: Order) -> None:
         if order.status == OrderStatus.FILLED:
             self.stats.filled += 1
-        elif order.status == OrderStatus.CONFIRMED:
+        elif order.status == OrderStatus.SUBMITTED:
             self.stats.confirmed += 1
         elif order.status == OrderStatus.UNCONFIRMED:
             self.stats.unconfirmed += 1
@@ -310,14 +343,20 @@ class Broker:
         return next((p for p in self.positions() if p.market == market and p.code == code), None)
 
     def orders(self) -> list[Order]:
+        """Every order of this account known to the broker, oldest first, rejected ones included."""
         self.start()
         with self._lock:
             return self._query_orders()
 
-    def fills(self) -> list[Fill]:
+    def fills(self) -> list[Order]:
+        """The orders with shares filled (``filled_number``, ``filled_price``), oldest first."""
+        return [o for o in self.orders() if o.filled_number > 0]
+
+    def trades(self) -> list[Fill]:
+        """Execution records (one per paper fill or per row of the client's ``today_trades``)."""
         self.start()
         with self._lock:
-            return self._query_fills()
+            return self._query_trades()
 
     # ------------------------------------------------------------------ hooks
     def _start(self) -> None:
@@ -337,12 +376,14 @@ class Broker:
         """Keep a rejected order (for ``orders()`` and the GUI); default: not kept."""
 
     def _place_order(self, order: Order) -> Order:
+        """Send (or fill) ``order`` and return it with its status. Raise ``BrokerError`` only when
+        certainly nothing was placed and the account is unchanged (the order becomes ``rejected``)."""
         raise NotImplementedError
 
     def _query_orders(self) -> list[Order]:
         raise NotImplementedError
 
-    def _query_fills(self) -> list[Fill]:
+    def _query_trades(self) -> list[Fill]:
         raise NotImplementedError
 
     def _query_asset(self) -> Account:

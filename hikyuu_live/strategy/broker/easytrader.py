@@ -10,17 +10,18 @@ placed (a popup swallowed the keystrokes: easytrader #376, #457). So every order
 1. Before sending, ``today_entrusts`` is read, so rows that existed before are never taken for ours.
 2. The order is sent (``/buy`` or ``/sell``); the client order id and the pre-send snapshot are
    journalled first (``state_path``), so a crash between send and confirmation can be resolved later.
-3. ``today_entrusts`` is polled with exponential back-off (tenacity; ``confirm_attempts``,
-   ``confirm_wait_s``) for the order: by the contract number the answer carried, else by a new,
-   unclaimed row with the same code, side, quantity and price. Found: ``confirmed`` (``filled`` when the
-   row shows it filled). Not found although the client said yes: ``unconfirmed``, logged as an error
-   and counted (``stats.unconfirmed``); ``orders()`` checks again later and upgrades it if it shows up.
+3. ``today_entrusts`` is polled with exponential back-off (tenacity; ``confirm_retries`` more checks
+   after the first, starting ``confirm_wait_s`` apart, at most ``max_wait_s``) for the order: by the
+   contract number the answer carried, else by a new, unclaimed row with the same code, side, quantity
+   and price. Found: ``submitted`` (``filled`` when the row shows it filled). Not found although the
+   client said yes: ``unconfirmed``, logged as an error and counted (``stats.unconfirmed``);
+   ``orders()`` checks again later and upgrades it if it shows up.
 4. A send that failed (HTTP error, timeout, a GUI exception on the server) may still have placed the
    order, so the same polling runs first; only when the order is not there is it sent again (up to
    ``send_attempts``). A retry therefore never doubles an order. When every attempt failed, the order is
-   ``rejected`` (``OrderRejected``) only if no request ever reached the server (connection refused);
-   otherwise it may still show up, so it is ``unconfirmed``. A ``TradeError`` from the client (the
-   broker refused: 资金不足, ...) is not resent and raises ``OrderRejected`` with the broker's words.
+   ``rejected`` only if no request ever reached the server (connection refused); otherwise it may still
+   show up, so it is ``unconfirmed``. A ``TradeError`` from the client (the broker refused: 资金不足,
+   ...) is not resent: the order is ``rejected`` with the broker's words as its reason.
 5. Calling ``buy``/``sell`` again with a known ``client_order_id`` returns the known order; a pending
    one (the process died mid-confirmation) is looked for first and resent only when absent.
 
@@ -29,7 +30,8 @@ Price 0 becomes a limit order at the live price (``price_source``): remoteclient
 Credentials: ``user``/``password``/``comm_password`` come from arguments (the caller's config) or
 ``HIKYUU_BROKER_USER``/``_PASSWORD``/``_COMM_PASSWORD``; when given they are sent once to ``/prepare``
 (log in) and otherwise held only as ``Secret``. Leave them unset when the server is already logged in.
-Host, port and easytrader broker name come from arguments or ``HIKYUU_BROKER_HOST``/``_PORT``/``_NAME``.
+Host, port and easytrader broker name come from arguments, else ``HIKYUU_BROKER_HOST``/``_PORT``/
+``_NAME``, else ``127.0.0.1``, 1430 and ``universal_client``.
 
 ``get_asset_info`` reports ``number`` as the whole holding (``股票余额``) rather than Hikyuu's
 ``可用余额`` (the sellable part), which made a position bought today look absent and invited a second
@@ -40,11 +42,11 @@ from __future__ import annotations
 
 import logging
 import os
+from collections import Counter
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
-import requests
 from tenacity import Retrying, retry_if_exception_type, retry_if_result, stop_after_attempt
 from tenacity import wait_exponential as wait_exp
 
@@ -61,32 +63,13 @@ from hikyuu_live.strategy.broker.base import (
     PriceSource,
     QuoteSource,
 )
+from hikyuu_live.strategy.broker.easytrader_http import NotSent, TimeoutSession, map_error
 from hikyuu_live.strategy.broker.journal import read_json, write_json_atomic
-from hikyuu_live.strategy.broker.secrets import Secret, redact, secret_from
+from hikyuu_live.strategy.broker.secrets import Secret, secret_from
 from hikyuu_live.strategy.orders import Fees, Side, price_tick
 
 log = logging.getLogger(__name__)
 ENV_PREFIX = "HIKYUU_BROKER_"
-
-
-class _NotSent(BrokerUnavailable):
-    """The request never left (connection refused, connect timeout): certainly nothing was placed."""
-
-
-class _TimeoutSession(requests.Session):
-    """remoteclient's session without a timeout would wait forever on a hung GUI; this one does not."""
-
-    def __init__(self, timeout_s: float) -> None:
-        super().__init__()
-        self.timeout_s = timeout_s
-        self.last_status = 0  # remoteclient hides the HTTP status when the error body is not JSON
-
-    def request(self, method: str | bytes, url: str | bytes, *args: Any, **kwargs: Any) -> requests.Response:
-        kwargs.setdefault("timeout", self.timeout_s)
-        self.last_status = 0
-        response = super().request(method, url, *args, **kwargs)
-        self.last_status = response.status_code
-        return response
 
 
 class EasyTraderBroker(Broker):
@@ -95,20 +78,20 @@ class EasyTraderBroker(Broker):
     name = "easytrader"
 
     def __init__(self, broker_name: str | None = None, host: str | None = None, port: int | None = None, *,
-                 user: str | Secret | None = None, password: str | Secret | None = None,
-                 comm_password: str | Secret | None = None, exe_path: str | None = None,
-                 clock: Clock | None = None, price_source: PriceSource | None = None,
+                 clock: Clock | None = None, confirm_retries: int = 3, user: str | Secret | None = None,
+                 password: str | Secret | None = None, comm_password: str | Secret | None = None,
+                 exe_path: str | None = None, price_source: PriceSource | None = None,
                  quote_source: QuoteSource | None = None, fees: Fees | None = None,
                  state_path: str | Path | None = None, timeout_s: float = 10.0, send_attempts: int = 3,
-                 confirm_attempts: int = 5, confirm_wait_s: float = 0.5, max_wait_s: float = 5.0,
-                 max_orders_per_minute: int | None = 30, env: Mapping[str, str] | None = None) -> None:
+                 confirm_wait_s: float = 0.5, max_wait_s: float = 5.0, max_orders_per_minute: int | None = 30,
+                 env: Mapping[str, str] | None = None) -> None:
+        """``broker_name``/``host``/``port`` default to the environment, then ``"universal_client"``,
+        ``"127.0.0.1"``, 1430; ``env`` replaces ``os.environ`` (tests)."""
         super().__init__(clock=clock, price_source=price_source, quote_source=quote_source, fees=fees,
                          max_orders_per_minute=max_orders_per_minute)
         env = os.environ if env is None else env
         self.broker_name = broker_name or env.get(ENV_PREFIX + "NAME") or "universal_client"
-        self.host = host or env.get(ENV_PREFIX + "HOST") or ""
-        if not self.host:
-            raise ConfigError(f"no easytrader server host: pass host= or set {ENV_PREFIX}HOST", key="host")
+        self.host = host or env.get(ENV_PREFIX + "HOST") or "127.0.0.1"
         try:
             self.port = int(port or env.get(ENV_PREFIX + "PORT") or 1430)
         except ValueError as e:
@@ -119,7 +102,10 @@ class EasyTraderBroker(Broker):
         self._comm_password = secret_from(comm_password, ENV_PREFIX + "COMM_PASSWORD", env)
         self.exe_path = exe_path or env.get(ENV_PREFIX + "EXE_PATH") or None
         self.state_path = Path(state_path) if state_path else None
-        self.timeout_s, self.send_attempts, self.confirm_attempts = timeout_s, send_attempts, confirm_attempts
+        if confirm_retries < 0 or send_attempts < 1:
+            raise ConfigError("confirm_retries must be >= 0 and send_attempts >= 1", key="confirm_retries",
+                              value=f"{confirm_retries}/{send_attempts}")
+        self.timeout_s, self.send_attempts, self.confirm_retries = timeout_s, send_attempts, confirm_retries
         self.confirm_wait_s, self.max_wait_s = confirm_wait_s, max_wait_s
         self._client: Any = None
         self._orders: dict[str, Order] = {}
@@ -127,6 +113,11 @@ class EasyTraderBroker(Broker):
 
     def __repr__(self) -> str:
         return f"EasyTraderBroker(broker_name={self.broker_name!r}, host={self.host!r}, port={self.port})"
+
+    @property
+    def confirm_checks(self) -> int:
+        """How many times ``today_entrusts`` is read to confirm one order (the first check + retries)."""
+        return self.confirm_retries + 1
 
     @property
     def where(self) -> str:
@@ -141,7 +132,7 @@ class EasyTraderBroker(Broker):
                               "(pip install 'hikyuu_live[broker]')", key="broker", value="easytrader") from e
         client = remoteclient.use(self.broker_name, self.host, self.port)
         if hasattr(client, "_s"):
-            client._s = _TimeoutSession(self.timeout_s)
+            client._s = TimeoutSession(self.timeout_s)
         else:  # pragma: no cover - a future remoteclient without the attribute keeps its own session
             log.warning("easytrader remoteclient changed: requests to %s have no timeout", self.where)
         self._client = client
@@ -168,19 +159,8 @@ class EasyTraderBroker(Broker):
 
     # ------------------------------------------------------------------ transport
     def _map_error(self, what: str, e: BaseException) -> BrokerError:
-        """Third-party failure -> our error, with any credential scrubbed from the text."""
-        text = redact(f"{type(e).__name__}: {e}", (self._user, self._password, self._comm_password))
         status = getattr(getattr(self._client, "_s", None), "last_status", 0)
-        if status >= 300:
-            text = f"HTTP {status}, {text}"
-        if isinstance(e, requests.ConnectTimeout) or (
-                isinstance(e, requests.ConnectionError) and "NewConnectionError" in str(e)):
-            return _NotSent(f"{self.where}: {what} failed: {text}")
-        if isinstance(e, requests.RequestException):
-            return BrokerUnavailable(f"{self.where}: {what} failed: {text}")
-        if "TradeError" in text:
-            return OrderRejected(f"{what} refused by the broker: {text}")
-        return BrokerError(f"{self.where}: {what} failed: {text}")
+        return map_error(self.where, what, e, status, (self._user, self._password, self._comm_password))
 
     def _call(self, what: str, fn: Callable[[], Any]) -> Any:
         try:
@@ -194,7 +174,7 @@ class EasyTraderBroker(Broker):
 
     def _query(self, endpoint: str) -> Any:
         """A GET through remoteclient (``balance``, ``today_entrusts``, ...), retried on transport errors."""
-        retrying = self._retrying(self.confirm_attempts, retry=retry_if_exception_type(BrokerUnavailable),
+        retrying = self._retrying(self.confirm_checks, retry=retry_if_exception_type(BrokerUnavailable),
                                   reraise=True)
         return retrying(self._call, endpoint, lambda: getattr(self._client, endpoint))
 
@@ -206,16 +186,23 @@ class EasyTraderBroker(Broker):
         self._orders = {o["client_order_id"]: Order.from_dict(o) for o in data.get("orders", [])}
         self._before = {k: list(v) for k, v in data.get("before", {}).items()}
 
-    def _journal(self) -> None:
+    def _journal(self, *, required: bool = False) -> None:
+        """Save the orders; a failure after an order was sent is logged (the order stands as it is),
+        before it (``required``) it raises, so the order is not sent without its write-ahead record."""
         if self.state_path is None:
             return
         today = self.clock.now().strftime("%Y-%m-%d")
-        write_json_atomic(self.state_path, {
-            "version": 1, "broker": self.name, "host": self.host, "port": self.port,
-            "orders": [o.to_dict() for o in self._orders.values()],
-            "before": {k: v for k, v in self._before.items()
-                       if k in self._orders and self._orders[k].datetime.startswith(today)},
-        })
+        try:
+            write_json_atomic(self.state_path, {
+                "version": 1, "broker": self.name, "host": self.host, "port": self.port,
+                "orders": [o.to_dict() for o in self._orders.values()],
+                "before": {k: v for k, v in self._before.items()
+                           if k in self._orders and self._orders[k].datetime.startswith(today)},
+            })
+        except BrokerError as e:
+            if required:
+                raise
+            log.error("%s: journal not saved (a crash now could not resume these orders): %s", self.name, e)
 
     # ------------------------------------------------------------------ orders
     def _known_order(self, client_order_id: str) -> Order | None:
@@ -232,12 +219,16 @@ class EasyTraderBroker(Broker):
             return self._reject(order, f"not sent: cannot read today's entrusts first ({e})")
         self._orders[order.client_order_id] = order
         self._before[order.client_order_id] = before
-        self._journal()  # write-ahead: a crash from here on leaves a pending order to resolve
+        try:
+            self._journal(required=True)  # write-ahead: a crash from here on leaves a pending order to resolve
+        except BrokerError:
+            del self._orders[order.client_order_id], self._before[order.client_order_id]
+            raise  # not sent: the base class rejects it with this reason
         return self._send_and_confirm(order)
 
     def _resume_order(self, order: Order) -> Order:
         if order.status in (OrderStatus.PENDING, OrderStatus.UNCONFIRMED):
-            polls = 1 if order.status == OrderStatus.UNCONFIRMED else self.confirm_attempts
+            polls = 1 if order.status == OrderStatus.UNCONFIRMED else self.confirm_checks
             found = self._look_for(order, polls)
             if found is not None:
                 return self._confirm(order, found)
@@ -259,20 +250,20 @@ class EasyTraderBroker(Broker):
                 found = self._look_for(order, polls=1)
                 return self._confirm(order, found) if found is not None else self._reject(order, str(e))
             except BrokerError as e:
-                last_error, maybe_sent = str(e), maybe_sent or not isinstance(e, _NotSent)
+                last_error, maybe_sent = str(e), maybe_sent or not isinstance(e, NotSent)
                 self.stats.errors += 1
                 log.warning("%s: sending %s failed (attempt %d/%d): %s; looking for it before any resend",
                             self.name, order.client_order_id, attempt, self.send_attempts, e)
-                found = self._look_for(order, self.confirm_attempts)
+                found = self._look_for(order, self.confirm_checks)
                 if found is not None:
                     return self._confirm(order, found)
                 continue
             order.broker_order_id = rows.entrust_no_of(answer)
-            found = self._look_for(order, self.confirm_attempts)
+            found = self._look_for(order, self.confirm_checks)
             if found is not None:
                 return self._confirm(order, found)
             return self._unconfirmed(order, f"the client answered {answer!r} but the order is not among "
-                                            f"today's entrusts after {self.confirm_attempts} checks")
+                                            f"today's entrusts after {self.confirm_checks} checks")
         if maybe_sent:  # a request may have reached the client: never call that "not placed"
             return self._unconfirmed(order, f"sending failed {self.send_attempts} times and the order is not "
                                             f"among today's entrusts, but may still appear (last: {last_error})")
@@ -297,13 +288,19 @@ class EasyTraderBroker(Broker):
         return retrying(find)  # type: ignore[no-any-return]
 
     def _match(self, order: Order, entrusts: list[rows.Entrust]) -> rows.Entrust | None:
-        if order.broker_order_id:
+        if order.broker_order_id and any(not e.fingerprinted for e in entrusts):
             return next((e for e in entrusts if e.key == order.broker_order_id), None)
-        before = set(self._before.get(order.client_order_id, ()))
-        claimed = {o.broker_order_id for o in self._orders.values() if o.broker_order_id and o is not order}
+        # no contract number to go by (none in the answer, or the grid shows none): a new, unclaimed row
+        # that looks exactly like the order. Keys are counted, because fingerprints of identical orders
+        # placed within the same second are equal: the n-th copy is new when n exceeds the copies that
+        # existed before the send (or that other orders of ours already claimed).
+        before = Counter(self._before.get(order.client_order_id, ()))
+        claimed = Counter(o.broker_order_id for o in self._orders.values() if o.broker_order_id and o is not order)
         half_tick = price_tick(order.market, order.code) / 2
+        seen: Counter[str] = Counter()
         for e in entrusts:
-            if (e.key not in before and e.key not in claimed and e.code == order.code and e.side == order.side
+            seen[e.key] += 1
+            if (seen[e.key] > max(before[e.key], claimed[e.key]) and e.code == order.code and e.side == order.side
                     and e.number == order.number and (not e.price or abs(e.price - order.price) < half_tick)):
                 return e
         return None
@@ -323,7 +320,7 @@ class EasyTraderBroker(Broker):
         elif e.filled >= order.number:
             order.status = OrderStatus.FILLED
         else:
-            order.status = OrderStatus.CONFIRMED
+            order.status = OrderStatus.SUBMITTED
 
     def _unconfirmed(self, order: Order, reason: str) -> Order:
         order.status, order.reason = OrderStatus.UNCONFIRMED, reason
@@ -333,20 +330,19 @@ class EasyTraderBroker(Broker):
         return order
 
     def _reject(self, order: Order, reason: str) -> Order:
-        order.status, order.reason = OrderStatus.REJECTED, reason
+        """Refused after the checks passed (by the client, or never delivered): returned, not raised."""
+        order.status, order.reason = OrderStatus.REJECTED, f"{order.market}{order.code}: {reason}"
         self._orders[order.client_order_id] = order
         self._journal()
         self.stats.rejected += 1
-        log.error("%s: order %s rejected: %s", self.name, order.client_order_id, reason)
-        err = OrderRejected(f"{order.market}{order.code}: {reason}")
-        err.order = order
-        raise err
+        log.error("%s: order %s rejected: %s", self.name, order.client_order_id, order.reason)
+        return order
 
     # ------------------------------------------------------------------ queries
     def _query_orders(self) -> list[Order]:
         today = self.clock.now().strftime("%Y-%m-%d")
         live = [o for o in self._orders.values() if o.datetime.startswith(today)
-                and o.status in (OrderStatus.CONFIRMED, OrderStatus.UNCONFIRMED)]
+                and o.status in (OrderStatus.SUBMITTED, OrderStatus.UNCONFIRMED)]
         if live:
             try:
                 entrusts = rows.entrusts_of(self._query("today_entrusts"))
@@ -364,7 +360,7 @@ class EasyTraderBroker(Broker):
             self._journal()
         return list(self._orders.values())
 
-    def _query_fills(self) -> list[Fill]:
+    def _query_trades(self) -> list[Fill]:
         by_entrust = {o.broker_order_id: o.client_order_id for o in self._orders.values() if o.broker_order_id}
         return [Fill(by_entrust.get(t.entrust_key, ""), t.market, t.code, t.side, t.price, t.number, t.amount, 0.0,
                      t.time, t.trade_id) for t in rows.trades_of(self._query("today_trades"))]

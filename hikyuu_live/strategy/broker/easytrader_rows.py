@@ -128,6 +128,11 @@ class Entrust:
     status_text: str
 
     @property
+    def fingerprinted(self) -> bool:
+        """True when the grid showed no contract number and ``key`` is a fingerprint."""
+        return "|" in self.key
+
+    @property
     def dead(self) -> bool:
         """Refused by the exchange or cancelled (废单/已撤)."""
         return any(w in self.status_text for w in ("废", "撤", "拒"))

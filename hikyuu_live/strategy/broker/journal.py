@@ -18,7 +18,15 @@ from hikyuu_live.errors import BrokerError
 
 
 def write_json_atomic(path: str | Path, data: Any) -> None:
+    """Replace ``path`` with ``data`` as JSON, all or nothing; ``BrokerError`` when it cannot be written."""
     path = Path(path)
+    try:
+        _write(path, data)
+    except OSError as e:
+        raise BrokerError(f"broker state {path} cannot be written: {e}") from e
+
+
+def _write(path: Path, data: Any) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:

@@ -5,11 +5,21 @@
   A-share checks of ``Broker`` still apply, so an order the exchange would refuse is refused here too.
 - Cash moves by amount plus fees (``Fees``); a buy raises the position's average ``cost_price`` by its
   amount and fees; the position's ``bought_today`` is not sellable until the clock shows another day.
+- A refused order (a failed check) is kept with status ``rejected`` and its reason, in ``orders()`` and
+  in the file, so the GUI shows why nothing happened.
 - State file (JSON, replaced atomically after every change, see ``journal.py``)::
 
-    {"version": 1, "broker": "paper", "trading_day": "YYYY-MM-DD", "initial_cash": float, "cash": float,
-     "positions": [{"market", "code", "number", "bought_today", "cost_price", "stoploss", "goal_price"}],
-     "orders": [Order...], "fills": [Fill...]}
+    {"version": 1, "broker": "paper", "trading_day": "YYYY-MM-DD", "updated": "YYYY-MM-DD HH:MM:SS",
+     "initial_cash": float, "cash": float,
+     "positions": [{"market", "code", "number", "sellable", "bought_today", "cost_price", "stoploss",
+                    "goal_price"}],
+     "orders": [{"client_order_id", "datetime", "market", "code", "side", "price", "number", "status",
+                 "reason", "filled_price", "filled_number", "remark", ...}],
+     "fills": [{"client_order_id", "market", "code", "side", "price", "number", "amount", "fee",
+                "datetime", "broker_fill_id"}]}
+
+  ``cash``, ``positions``, ``orders`` and ``fills`` are what the HikyuuTDX strategy tab and ``make demo``
+  read; ``sellable`` is derived (``number - bought_today``) and written for them, never read back.
 
   A new ``PaperBroker`` on the same file carries on where the last one stopped (``cash`` given to the
   constructor only seeds a new file). A retried order with a known client order id is not filled twice,
@@ -19,7 +29,7 @@
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -59,13 +69,16 @@ class _Holding:
                         round(self.cost_price, 4), self.stoploss, self.goal_price)
 
 
+_HOLDING = frozenset(_Holding.__slots__)  # type: ignore[attr-defined]
+
+
 class PaperBroker(Broker):
     """Simulated account in a JSON file; see the module docstring."""
 
     name = "paper"
 
-    def __init__(self, state_path: str | Path, cash: float = 1_000_000.0, clock: Clock | None = None,
-                 price_source: PriceSource | None = None, *, quote_source: QuoteSource | None = None,
+    def __init__(self, state_path: str | Path, cash: float = 1_000_000.0, *, clock: Clock | None = None,
+                 price_source: PriceSource | None = None, quote_source: QuoteSource | None = None,
                  fees: Fees | None = None, max_orders_per_minute: int | None = 60) -> None:
         super().__init__(clock=clock, price_source=price_source, quote_source=quote_source, fees=fees,
                          max_orders_per_minute=max_orders_per_minute)
@@ -96,7 +109,8 @@ class PaperBroker(Broker):
             self.initial_cash = float(data.get("initial_cash", self.initial_cash))
             self._cash = float(data["cash"])
             self._day = str(data.get("trading_day", ""))
-            self._holdings = {(h["market"], h["code"]): _Holding(**h) for h in data.get("positions", [])}
+            self._holdings = {(h["market"], h["code"]): _Holding(**{k: v for k, v in h.items() if k in _HOLDING})
+                              for h in data.get("positions", [])}
             self._orders = {o["client_order_id"]: Order.from_dict(o) for o in data.get("orders", [])}
             self._fills = [Fill.from_dict(f) for f in data.get("fills", [])]
         except (KeyError, TypeError, ValueError) as e:
@@ -110,7 +124,8 @@ class PaperBroker(Broker):
             "version": STATE_VERSION, "broker": self.name, "trading_day": self._day,
             "updated": self.clock.now().strftime(TIME_FORMAT), "initial_cash": self.initial_cash,
             "cash": round(self._cash, 2),
-            "positions": [{"market": h.market, "code": h.code, "number": h.number, "bought_today": h.bought_today,
+            "positions": [{"market": h.market, "code": h.code, "number": h.number,
+                           "sellable": h.number - h.bought_today, "bought_today": h.bought_today,
                            "cost_price": h.cost_price, "stoploss": h.stoploss, "goal_price": h.goal_price}
                           for h in self._holdings.values()],
             "orders": [o.to_dict() for o in self._orders.values()],
@@ -143,12 +158,24 @@ class PaperBroker(Broker):
         self._save()
 
     def _place_order(self, order: Order) -> Order:
+        """Fill at once; when the file cannot be written the fill is undone (``BrokerError``: rejected)."""
+        undo = (self._cash, {k: replace(h) for k, h in self._holdings.items()}, len(self._fills))
+        try:
+            return self._fill(order)
+        except BrokerError:
+            self._cash, self._holdings = undo[0], undo[1]
+            del self._fills[undo[2]:]
+            self._orders.pop(order.client_order_id, None)
+            order.filled_number, order.filled_price, order.fee = 0, 0.0, 0.0
+            raise
+
+    def _fill(self, order: Order) -> Order:
         key = (order.market, order.code)
         fee = self.fees.breakdown(order.side, order.price, order.number, order.market, order.code).total
         amount = round(order.price * order.number, 2)
         h = self._holdings.get(key) or _Holding(order.market, order.code)
         if order.side == Side.BUY:
-            self._cash -= amount + fee
+            self._cash = round(self._cash - amount - fee, 2)  # fen-exact, as in the file
             h.cost_price = (h.cost_price * h.number + amount + fee) / (h.number + order.number)
             h.number += order.number
             h.bought_today += order.number
@@ -156,7 +183,7 @@ class PaperBroker(Broker):
             h.goal_price = order.goal_price or h.goal_price
             self._holdings[key] = h
         else:
-            self._cash += amount - fee
+            self._cash = round(self._cash + amount - fee, 2)
             h.number -= order.number
             if h.number <= 0:
                 self._holdings.pop(key, None)
@@ -177,7 +204,7 @@ class PaperBroker(Broker):
     def _query_orders(self) -> list[Order]:
         return list(self._orders.values())
 
-    def _query_fills(self) -> list[Fill]:
+    def _query_trades(self) -> list[Fill]:
         return list(self._fills)
 
     def state(self) -> dict[str, Any]:

@@ -1,0 +1,92 @@
+"""History for a strategy's bars, read from the store its ``hikyuu.ini`` names.
+
+A strategy started without an explicit ``preloader`` looks in its config home: when ``hikyuu.ini`` is there
+and names a store that holds data, the newest ``preload_num`` bars of each stock and ktype are read from it
+(``KDataStore.read_last_n``) before the first spot is taken in, so ``get_kdata`` returns history plus the live
+bars. Where there is no config or no data yet (a first run before any import) the strategy still runs, on live
+bars only, and says so in its log: a missing history is a warning, never a crash at 09:25.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Mapping
+from pathlib import Path
+
+import numpy as np
+
+from hikyuu_live.data.kdata import KType
+from hikyuu_live.errors import ConfigError
+
+log = logging.getLogger(__name__)
+
+Preloader = Callable[[list[str], KType, int], Mapping[str, np.ndarray]]
+
+
+class StorePreloader:
+    """A preloader over the store of one ``hikyuu.ini``; the store opens on first use and stays open."""
+
+    def __init__(self, hikyuu_ini: object) -> None:
+        self.cfg = hikyuu_ini
+        self._store: object | None = None
+
+    def describe(self) -> str:
+        from hikyuu_live.data.store import store_options
+
+        name, options = store_options(self.cfg)  # type: ignore[arg-type]
+        where = options.get("directory") or f"{options.get('host')}:{options.get('port')}"
+        return f"{name} at {where}"
+
+    def __call__(self, codes: list[str], ktype: KType, n: int) -> Mapping[str, np.ndarray]:
+        if self._store is None:
+            from hikyuu_live.data.store import open_store
+
+            self._store = open_store(self.cfg)  # type: ignore[arg-type]
+        return self._store.read_last_n(codes, ktype, n)  # type: ignore[attr-defined]
+
+    def close(self) -> None:
+        if self._store is not None:
+            self._store.close()  # type: ignore[attr-defined]
+            self._store = None
+
+
+def config_preloader(home: str | Path | None = None) -> StorePreloader | None:
+    """The preloader of the config home (``--config``, ``$HKU_HOME`` or ``~/.hikyuu``), or ``None`` with a
+    logged reason when there is no ``hikyuu.ini`` or its store has no data to read."""
+    from hikyuu_live.config import config_home, load_hikyuu_ini
+
+    path = config_home(home) / "hikyuu.ini"
+    if not path.exists():
+        log.warning("no %s: no history preloaded, bars start from today's spots", path)
+        return None
+    try:
+        cfg = load_hikyuu_ini(path)
+        if cfg.backend == "hdf5":
+            if cfg.data_dir is None or not cfg.data_dir.is_dir():
+                log.warning("data directory %s of %s does not exist (run importdata first): no history preloaded",
+                            cfg.data_dir, path)
+                return None
+        elif cfg.backend not in ("mysql", "clickhouse"):
+            log.warning("[kdata] type %s of %s cannot be preloaded from: no history preloaded", cfg.backend, path)
+            return None
+        preloader = StorePreloader(cfg)
+        log.info("history preloaded from %s (%s)", preloader.describe(), path)
+        return preloader
+    except ConfigError as e:
+        log.warning("no history preloaded: %s", e)
+        return None
+
+
+def preloader_of(config: object) -> StorePreloader | None:
+    """The preloader a ``Strategy(config=...)`` implies: a ``LiveConfig`` or ``HikyuuIni`` uses its store
+    as it is (an unreachable database is then an error at start, not a silent empty history); a path is a
+    config home, read by ``config_preloader``."""
+    from hikyuu_live.config import HikyuuIni, LiveConfig
+
+    if isinstance(config, LiveConfig):
+        return StorePreloader(config.hikyuu)
+    if isinstance(config, HikyuuIni):
+        return StorePreloader(config)
+    if isinstance(config, str | Path):
+        return config_preloader(config)
+    raise TypeError(f"config must be a config home, a HikyuuIni or a LiveConfig, not {type(config).__name__}")

@@ -1,0 +1,83 @@
+"""A strategy's history comes from the store its hikyuu.ini names: real HDF5 files written by a real import."""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from hikyuu_live.clock import FakeClock
+from hikyuu_live.config import generate_default_config, load_config
+from hikyuu_live.data.calendar import EXCHANGE_TZ
+from hikyuu_live.data.importer import Importer
+from hikyuu_live.data.store import open_store
+from hikyuu_live.data.tdx.files import LocalTdxSource, read_day
+from hikyuu_live.strategy.preload import config_preloader
+from hikyuu_live.strategy.runtime import Strategy
+
+VIPDOC = Path(__file__).resolve().parents[2] / "test_data" / "vipdoc"
+CLOCK = datetime(2026, 11, 24, 9, 0, tzinfo=EXCHANGE_TZ)
+
+
+@pytest.fixture(scope="module")
+def home(tmp_path_factory) -> Path:
+    """A config home whose HDF5 store holds the sample TDX data."""
+    tmp = tmp_path_factory.mktemp("preload")
+    generate_default_config(tmp / "home", tmp / "stock")
+    with open_store(load_config(tmp / "home").importdata) as store:
+        Importer(store, LocalTdxSource(VIPDOC)).run()
+    return tmp / "home"
+
+
+def test_strategy_with_a_config_home_preloads_from_its_store(home):
+    stg = Strategy(["sh600000", "sz000001"], ["day", "min"], {"day_max": 100, "min_max": 50}, config=home,
+                   clock=FakeClock(CLOCK))
+    stg.prepare()
+    day = stg.get_kdata("sh600000", ktype="day")
+    tdx = read_day(VIPDOC / "sh" / "lday" / "sh600000.day", "SH", "600000")
+    assert len(day) == 100
+    np.testing.assert_array_equal(day["datetime"], tdx["datetime"][-100:])
+    np.testing.assert_allclose(day["close"], tdx["close"][-100:])
+    minute = stg.get_kdata("sz000001", ktype="min")
+    assert len(minute) == 50 and minute["datetime"][-1] < np.datetime64("2026-11-24")
+    # the context adds the market indices as Hikyuu does; every preloaded bar is counted once
+    held = sum(len(stg.get_kdata(c, ktype=k)) for c in stg.context.stock_list for k in ("day", "min"))
+    assert set(stg.context.stock_list) >= {"SH600000", "SZ000001"} and stg.stats.preloaded_bars == held >= 300
+
+
+def test_a_loaded_config_preloads_the_same(home):
+    by_home = Strategy(["sh600000"], ["week"], config=home, clock=FakeClock(CLOCK))
+    by_cfg = Strategy(["sh600000"], ["week"], config=load_config(home), clock=FakeClock(CLOCK))
+    by_home.prepare()
+    by_cfg.prepare()
+    week = by_home.get_kdata("sh600000", ktype="week")
+    assert len(week) > 50  # weeks completed from the preloaded day bars
+    np.testing.assert_array_equal(week, by_cfg.get_kdata("sh600000", ktype="week"))
+
+
+def test_no_config_or_no_data_means_live_bars_only_with_a_warning(tmp_path, caplog):
+    caplog.set_level(logging.WARNING)
+    assert config_preloader(tmp_path / "nowhere") is None
+    assert "no history preloaded" in caplog.text
+    generate_default_config(tmp_path / "home", tmp_path / "stock")
+    (tmp_path / "stock").rename(tmp_path / "gone")
+    caplog.clear()
+    assert config_preloader(tmp_path / "home") is None
+    assert "run importdata first" in caplog.text
+    stg = Strategy(["sh600000"], ["day"], config=tmp_path / "home", clock=FakeClock(CLOCK))
+    stg.prepare()
+    assert len(stg.get_kdata("sh600000")) == 0 and stg.stats.preloaded_bars == 0
+
+
+def test_a_configured_database_that_is_down_is_an_error_not_an_empty_history(tmp_path):
+    from hikyuu_live.config import update_ini
+    from hikyuu_live.errors import StoreUnavailable
+
+    generate_default_config(tmp_path / "home", tmp_path / "stock", backend="mysql")
+    update_ini(tmp_path / "home" / "hikyuu.ini", {"kdata": {"port": "1"}})
+    stg = Strategy(["sh600000"], ["day"], config=tmp_path / "home", clock=FakeClock(CLOCK))
+    with pytest.raises(StoreUnavailable, match="127.0.0.1:1"):
+        stg.prepare()
