@@ -140,8 +140,12 @@ def _store_last_date(cfg: HikyuuIni) -> date | None:
     if cfg.backend == "clickhouse":
         import clickhouse_connect
 
-        client = clickhouse_connect.get_client(host=kd.host, port=kd.port or 8123, username=kd.usr or "default",
-                                               password=kd.pwd or "", compress=False, connect_timeout=3)
+        from hikyuu_live.data.store import store_options
+
+        # hikyuu.ini's port is the native one Hikyuu's C++ client speaks; we speak HTTP ([kdata] http_port)
+        _, o = store_options(cfg)
+        client = clickhouse_connect.get_client(host=o["host"], port=o["port"], username=o["user"],
+                                               password=o["password"], compress=False, connect_timeout=3)
         value = client.command("SELECT max(date) FROM hku_data.day_k WHERE market = 'SH' AND code = '000001'")
         return None if not value or str(value).startswith("1970") else datetime.fromisoformat(str(value)).date()
     raise RuntimeError(f"kdata type {cfg.backend} has no reachability check")

@@ -100,6 +100,34 @@ def test_store_mysql_reachable_and_unreachable(ctx, tmp_path):
         con.close()
 
 
+def test_store_clickhouse_reachable_and_unreachable(ctx, tmp_path, clickhouse):
+    from hikyuu_live.config import hikyuu_ini_text
+    from hikyuu_live.data.kdata import KDATA_DTYPE
+    from hikyuu_live.data.store import make_store
+
+    bars = np.zeros(2, KDATA_DTYPE)
+    bars["datetime"] = [np.datetime64("2026-11-23"), np.datetime64("2026-11-24")]
+    for f in ("open", "high", "low", "close"):
+        bars[f] = 3000.0
+    store = make_store("clickhouse", host=clickhouse.host, port=clickhouse.http_port)
+    with store:
+        store.append("SH000001", "DAY", bars)
+    try:
+        # the native port is what Hikyuu's C++ client uses; the doctor must use http_port like our stores
+        text = hikyuu_ini_text("clickhouse", tmp_path, port=clickhouse.tcp_port)
+        (ctx.home / "hikyuu.ini").write_text(text.replace("[kdata]", f"[kdata]\nhttp_port = {clickhouse.http_port}"))
+        assert check_config(ctx).status is Status.OK
+        r = check_store(ctx)
+        assert r.status is Status.OK and "2026-11-24" in r.detail, r
+        (ctx.home / "hikyuu.ini").write_text(text.replace("[kdata]", f"[kdata]\nhttp_port = {free_port()}"))
+        check_config(ctx)
+        r = check_store(ctx)
+        assert r.status is Status.FAILED and "unreachable" in r.detail
+    finally:
+        with make_store("clickhouse", host=clickhouse.host, port=clickhouse.http_port) as s:
+            s.drop_all()  # type: ignore[attr-defined]
+
+
 def test_calendar_current_expiring_and_expired(ctx):
     assert check_calendar(ctx).status is Status.OK
     ctx.calendar = TradingCalendar([date(2020, 1, 1)], covers_until=2020)

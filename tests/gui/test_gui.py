@@ -120,3 +120,56 @@ def test_import_progress_lines_are_understood():
     assert parse_progress("[sz] 5min 100%") == ("min5", 100)
     assert parse_progress("progress market=BJ ktype=MIN done=5 total=10") == ("min", 50)
     assert parse_progress("nothing here") is None
+
+
+def test_a_real_import_of_the_sample_tdx_data_runs_from_the_gui_with_progress(window, home, qtbot):
+    from hikyuu_live.config import load_config
+    from hikyuu_live.data.store import open_store
+    from hikyuu_live.data.tdx.files import read_day
+
+    t = window.import_tab
+    t.tdx.setChecked(True)
+    t.tdx_dir.setText(str(ROOT / "test_data"))  # the TDX install: it holds vipdoc/
+    assert window.save(), window.last_error
+    r = window.run_import_tab
+    seen: list[tuple[str, int]] = []
+    r.runner.line.connect(lambda line: seen.append(parse_progress(line)) if parse_progress(line) else None)
+    r.toggle()
+    assert r.command.text().startswith("命令: importdata --config")  # the command-line equivalent
+    qtbot.waitUntil(lambda: not r.runner.running, timeout=120_000)
+    log = r.log.toPlainText()
+    assert "退出码 0" in log, log[-3000:]
+    assert {k for k, _ in seen} == {"day", "min", "min5"} and all(r.bars[k].value() == 100 for k, _ in seen)
+    assert "total: 16570 rows" in log and "0 bars rejected" in log
+    with open_store(load_config(home).importdata) as store:
+        want = read_day(ROOT / "test_data" / "vipdoc" / "sh" / "lday" / "sh600000.day", "SH", "600000")
+        got = store.read_range("SH600000", "DAY")
+        assert len(got) == len(want) and got["close"][-1] == want["close"][-1]
+
+
+def test_a_demo_strategy_started_from_the_strategies_tab_shows_its_paper_orders(window, qtbot, tmp_path):
+    bus = f"ipc://{tmp_path}/stg.ipc"
+    s = window.strategy_tab
+    s.scripts.setCurrentRow(1)  # demo 2: the moving-average system on the paper broker
+    s.codes.setText("sh600000,sz000001,sh510300,sh510050,sz159915")
+    s.server.setText(bus)
+    s.clock.setCurrentIndex(s.clock.findData("market"))
+    s.extra.setText("--fast 3 --slow 8")
+    s.toggle()
+    assert "strategy_demo2" in s.command.text() and "--fast 3 --slow 8" in s.command.text()
+    qtbot.waitUntil(lambda: "start event loop" in s.log.toPlainText(), timeout=30_000)
+    c = window.collect_tab
+    c.source.setCurrentIndex(c.source.findData("replay"))
+    c.replay_file.setText(str(SAMPLE))
+    c.speed.setValue(300)
+    c.ipc.setText(bus)
+    c.tcp.setText("none")
+    c.toggle()
+    qtbot.waitUntil(lambda: s.orders.rowCount() >= 1 and "持仓 S" in s.account.text(), timeout=90_000)
+    statuses = {s.orders.item(r, 5).text() for r in range(s.orders.rowCount())}
+    assert "filled" in statuses, statuses
+    assert any(s.orders.item(r, 2).text() == "buy" for r in range(s.orders.rowCount()))
+    assert "MA3 crossed above MA8" in s.log.toPlainText()
+    s.toggle()
+    qtbot.waitUntil(lambda: not s.runner.running, timeout=15_000)
+    assert "策略结束, 退出码 0" in s.log.toPlainText()

@@ -78,7 +78,8 @@ class CollectTab(QWidget):
         args = ["--source", src, "--ipc", self.ipc.text().strip(), "--server", self.tcp.text().strip() or "none",
                 "--config", str(self.home)]
         if src == "replay":
-            args += ["--file", self.replay_file.text().strip(), "--speed", str(self.speed.value())]
+            # quiet stretches (the lunch break) shortened to 2 s: a replay shows the whole day quickly
+            args += ["--file", self.replay_file.text().strip(), "--speed", str(self.speed.value()), "--max-gap", "2"]
         else:
             p = self.phase
             args += ["--seconds", str(self.interval.value()), "--ignore_weekend",

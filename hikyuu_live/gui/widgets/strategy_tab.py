@@ -8,6 +8,7 @@ Orders, fills, positions and cash are read from the paper broker's state file as
 from __future__ import annotations
 
 import json
+import shlex
 from pathlib import Path
 
 from PyQt5.QtCore import QTimer
@@ -57,6 +58,7 @@ class StrategyTab(QWidget):
         self.server = f.line("Bus address the strategy dials (quotation_server)")
         self.broker = f.line("Broker: paper (default) or easytrader")
         self.broker.setText("paper")
+        self.extra = f.line("More options for the script, as on a command line (e.g. --fast 3 --slow 8)")
         self.clock = QComboBox()
         self.clock.setToolTip("live: wall time; market: follow the spots' own time (for replays)")
         self.clock.addItem("实时 (live)", "live")
@@ -77,7 +79,7 @@ class StrategyTab(QWidget):
         main.addWidget(self.scripts)
         main.addWidget(add)
         main.addLayout(f.form(("股票代码", self.codes), ("K线类型", self.ktypes), ("行情地址", self.server),
-                              ("券商", self.broker), ("时钟", self.clock)))
+                              ("券商", self.broker), ("时钟", self.clock), ("其他参数", self.extra)))
         main.addWidget(self.button)
         main.addWidget(self.command)
         main.addWidget(self.account)
@@ -117,7 +119,7 @@ class StrategyTab(QWidget):
         args = ["--codes", self.codes.text().strip(), "--ktypes", self.ktypes.text().strip(),
                 "--quotation-server", self.server.text().strip(), "--broker", self.broker.text().strip(),
                 "--broker-state", str(self.state_file), "--clock", self.clock.currentData(),
-                "--config", str(self.home)]
+                "--config", str(self.home), *shlex.split(self.extra.text())]
         if str(target).endswith(".py"):
             import sys
 
@@ -128,8 +130,13 @@ class StrategyTab(QWidget):
         if self.runner.running:
             self.runner.stop()
             return
+        try:
+            command = self.command_line()
+        except ValueError as e:  # shlex: an unclosed quote in the extra options
+            self.command.setText(f"其他参数无效: {e}")
+            return
         self.log.clear()
-        self.runner.start(self.command_line())
+        self.runner.start(command)
         self.button.setText("停止策略")
 
     def refresh_broker(self) -> None:
