@@ -67,9 +67,14 @@ class ProcessRunner(QObject):
         if not self.running:
             return
         assert self.proc is not None
-        self.proc.terminate()
         proc = self.proc
-        QTimer.singleShot(self.grace_ms, lambda: proc.kill() if proc.state() != QProcess.NotRunning else None)
+        proc.terminate()
+        # the timer is the process's child: if the process object goes first (window closed), so does
+        # the timer, instead of firing later at a deleted object
+        timer = QTimer(proc)
+        timer.setSingleShot(True)
+        timer.timeout.connect(lambda: proc.kill() if proc.state() != QProcess.NotRunning else None)
+        timer.start(self.grace_ms)
 
     def wait(self, ms: int) -> bool:
         return self.proc is None or self.proc.waitForFinished(ms)
