@@ -47,6 +47,10 @@ log = logging.getLogger(__name__)
 
 COLUMNS = ("date", "open", "high", "low", "close", "amount", "count")
 INSERT_ROWS = 20_000  # rows per INSERT statement: well under max_allowed_packet (16 MB by default)
+SMALL_ROWS = 16  # fewer rows (most derived-period appends) go in one INSERT: no temporary file to write
+# temporary files for LOAD DATA in memory where the system has a tmpfs (creating a file on disk costs more
+# than loading a few hundred rows)
+_LOAD_DIR = "/dev/shm" if os.path.isdir("/dev/shm") and os.access("/dev/shm", os.W_OK) else None
 _NO_TABLE = 1146
 _NO_SCHEMA = 1049
 _NO_LOCAL_INFILE = (1148, 2068, 3948, 4166)  # the server or the client does not allow LOAD DATA LOCAL
@@ -302,7 +306,7 @@ class MySQLKDataStore(BaseInfoByDelegate, KDataStore):
     def _insert(self, table: str, bars: np.ndarray, replace: bool = False) -> None:
         if not len(bars):
             return
-        if self.local_infile:
+        if self.local_infile and len(bars) > SMALL_ROWS:
             try:
                 self._load(table, bars, replace)
                 return
@@ -321,7 +325,7 @@ class MySQLKDataStore(BaseInfoByDelegate, KDataStore):
                 bars["low"].tolist(), bars["close"].tolist(), (bars["amount"] * 10).tolist(), bars["volume"].tolist()]
         text = "".join(f"{d}\t{o!r}\t{h!r}\t{lo!r}\t{c!r}\t{a!r}\t{v!r}\n" for d, o, h, lo, c, a, v in zip(*cols,
                                                                                                            strict=True))
-        fd, path = tempfile.mkstemp(prefix="hkl_load_", suffix=".tsv")
+        fd, path = tempfile.mkstemp(prefix="hkl_load_", suffix=".tsv", dir=_LOAD_DIR)
         try:
             with os.fdopen(fd, "w", encoding="ascii") as f:
                 f.write(text)
