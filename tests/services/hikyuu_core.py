@@ -100,17 +100,24 @@ class HikyuuCore:
         (self.data / name).mkdir(parents=True)
         return self.data / name, f"/data/{name}"
 
+    def time_preload(self, folder: tuple[Path, str], ini_text: str, timeout_s: float = 600) -> dict:
+        """``{"seconds", "stocks", "day_bars"}``: Hikyuu's own init and preload over the data ``ini_text`` names."""
+        return self._run_reader(folder, ini_text, "--time-preload", "hikyuu_preload.json", timeout_s)
+
     def read(self, folder: tuple[Path, str], ini_text: str, codes: list[str], timeout_s: float = 300) -> dict:
         """Hikyuu's view of the data ``ini_text`` describes (see the module docstring)."""
+        (folder[0] / "codes.json").write_text(json.dumps(codes))
+        return self._run_reader(folder, ini_text, f"{folder[1]}/codes.json", "hikyuu_view.json", timeout_s)
+
+    def _run_reader(self, folder: tuple[Path, str], ini_text: str, arg: str, out_name: str, timeout_s: float) -> dict:
         host, inside = folder
         (host / "hikyuu.ini").write_text(ini_text, encoding="utf-8")
         shutil.copy(READER, self.root / "opt" / READER.name)
-        (host / "codes.json").write_text(json.dumps(codes))
         env = {"PATH": "/usr/sbin:/usr/bin:/sbin:/bin", "LANG": "C.UTF-8"}
         done = subprocess.run(["chroot", str(self.root), "/opt/hv/bin/python", f"/opt/{READER.name}",
-                               f"{inside}/hikyuu.ini", f"{inside}/codes.json", f"{inside}/hikyuu_view.json"],
+                               f"{inside}/hikyuu.ini", arg, f"{inside}/{out_name}"],
                               env=env, capture_output=True, text=True, timeout=timeout_s, cwd="/")
-        out = host / "hikyuu_view.json"
+        out = host / out_name
         if done.returncode or not out.exists():
             raise AssertionError(f"Hikyuu's core failed on our data (exit {done.returncode}):\n"
                                  f"{done.stdout[-3000:]}\n{done.stderr[-3000:]}")

@@ -1,9 +1,10 @@
 """Runs INSIDE the Hikyuu chroot (``hikyuu_core.py``), under its Python 3.13 with only numpy and the wheel.
 
-Usage: ``hikyuu_core_reader.py HIKYUU_INI CODES_JSON OUT_JSON``. Loads Hikyuu's compiled core directly
-(its Python package ``__init__`` wants pandas, matplotlib, PySide6... which the oracle does not need),
-initialises ``StockManager`` from the ini the way ``hikyuu.hikyuu_init`` does, and writes what Hikyuu
-sees: every K-data type of each code, stocks, markets' last dates, weights, blocks and holidays.
+Usage: ``hikyuu_core_reader.py HIKYUU_INI CODES_JSON OUT_JSON``, or ``HIKYUU_INI --time-preload OUT_JSON``
+(the seconds ``StockManager.init`` takes to preload, for ``bench/bench_import.py``). Loads Hikyuu's
+compiled core directly (its Python package ``__init__`` wants pandas, matplotlib, PySide6... which the
+oracle does not need), initialises ``StockManager`` from the ini the way ``hikyuu.hikyuu_init`` does,
+and writes what Hikyuu sees: every K-data type of each code, stocks, markets' last dates, weights, blocks and holidays.
 """
 
 import configparser
@@ -11,6 +12,7 @@ import glob
 import importlib.util
 import json
 import sys
+import time
 
 KTYPES = ["DAY", "WEEK", "MONTH", "QUARTER", "HALFYEAR", "YEAR", "MIN", "MIN5", "MIN15", "MIN30", "MIN60", "HOUR2"]
 FLAGS = {"day", "week", "month", "quarter", "halfyear", "year", "min", "min5", "min15", "min30", "min60", "hour2",
@@ -51,8 +53,16 @@ def main():
     hku["shm_server_wait_timeout"] = 600
     preload = section(h, ini, "preload", lambda s, k: ini.getboolean(s, k) if k in FLAGS else ini.getint(s, k))
     sm = h.StockManager.instance()
+    t0 = time.perf_counter()
     sm.init(section(h, ini, "baseinfo"), section(h, ini, "block"), section(h, ini, "kdata"), preload, hku,
             h.StrategyContext(["all"]))
+    while not sm.data_ready:  # the preload runs in Hikyuu's thread pool; init may return before it ends
+        time.sleep(0.001)
+    if codes_path == "--time-preload":  # benchmark mode: how long Hikyuu's own preload took, and of what
+        bars = sum(s.get_count(h.Query.DAY) for s in sm)
+        with open(out_path, "w") as f:
+            json.dump({"seconds": time.perf_counter() - t0, "stocks": len(sm), "day_bars": bars}, f)
+        return
     out = {"stocks": sorted([s.market_code, s.name, s.type, bool(s.valid), str(s.start_datetime)[:10]] for s in sm),
            "markets": {m: str(sm.get_market_info(m).last_datetime)[:10] for m in ("SH", "SZ", "BJ")},
            "blocks": sorted([b.category, b.name, sorted(x.market_code for x in b.get_stock_list())]

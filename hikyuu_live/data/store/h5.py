@@ -68,9 +68,9 @@ def to_h5(bars: np.ndarray) -> np.ndarray:
 def from_h5(rows: np.ndarray) -> np.ndarray:
     out = np.empty(len(rows), dtype=KDATA_DTYPE)
     out["datetime"] = from_number(rows["datetime"])
-    for mem, h5 in _PRICES:
-        out[mem] = rows[h5] * 0.001
-    out["amount"] = rows["transAmount"] * 0.1
+    for mem, h5 in _PRICES:  # straight into the output's fields: no temporary arrays
+        np.multiply(rows[h5], 0.001, out=out[mem])
+    np.multiply(rows["transAmount"], 0.1, out=out["amount"])
     out["volume"] = rows["transCount"]
     bad = np.isnat(out["datetime"])
     return out[~bad] if bad.any() else out
