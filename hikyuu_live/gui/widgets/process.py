@@ -40,6 +40,9 @@ class ProcessRunner(QObject):
         self.grace_ms = grace_ms
         self.proc: QProcess | None = None
         self._buf = b""
+        self._killer = QTimer(self)
+        self._killer.setSingleShot(True)
+        self._killer.timeout.connect(self._kill_if_running)
 
     @property
     def running(self) -> bool:
@@ -67,14 +70,15 @@ class ProcessRunner(QObject):
         if not self.running:
             return
         assert self.proc is not None
-        proc = self.proc
-        proc.terminate()
-        # the timer is the process's child: if the process object goes first (window closed), so does
-        # the timer, instead of firing later at a deleted object
-        timer = QTimer(proc)
-        timer.setSingleShot(True)
-        timer.timeout.connect(lambda: proc.kill() if proc.state() != QProcess.NotRunning else None)
-        timer.start(self.grace_ms)
+        self.proc.terminate()
+        self._killer.start(self.grace_ms)
+
+    def _kill_if_running(self) -> None:
+        """The grace period is over. A bound method of this object on its own child timer: when the window
+        (and so this runner) is destroyed first, the timer goes with it and never fires."""
+        if self.running:
+            assert self.proc is not None
+            self.proc.kill()
 
     def wait(self, ms: int) -> bool:
         return self.proc is None or self.proc.waitForFinished(ms)
@@ -87,6 +91,7 @@ class ProcessRunner(QObject):
             self.line.emit(raw.decode("utf-8", "replace").rstrip("\r"))
 
     def _done(self, code: int, _status: object) -> None:
+        self._killer.stop()
         if self._buf:
             self.line.emit(self._buf.decode("utf-8", "replace"))
             self._buf = b""
