@@ -23,7 +23,8 @@ from hikyuu_live.data.store.baseinfo import (
     StockTypeRecord,
     code_rule_rows,
 )
-from hikyuu_live.errors import StoreError
+from hikyuu_live.data.store.sqlbase import check_ident
+from hikyuu_live.errors import StoreError, StoreUnavailable
 
 SCHEMA_VERSION = 4  # Hikyuu's clickhouse_upgrade scripts this layout matches
 
@@ -44,6 +45,59 @@ _TABLES = {
                   "ReplacingMergeTree() ORDER BY (market, code, date)"),
     "zh_bond10": ("date Int32, value Int64", "ReplacingMergeTree() ORDER BY date"),
 }
+class ClickHouseConnection:
+    """Connection options and a lazily made HTTP client, remade after a failure: what the K-data store and
+    the trade store share. Each defines ``describe()``, which failure messages start with."""
+
+    def _connect_options(self, host: str, port: int, user: str, password: str, database_prefix: str,
+                         connect_timeout_s: float) -> None:
+        if database_prefix:
+            check_ident(database_prefix, "database_prefix")
+        self.host, self.port, self.user, self._password = host, port, user, password
+        self.base_db, self.data_db = database_prefix + "hku_base", database_prefix + "hku_data"
+        self.connect_timeout_s = connect_timeout_s
+        self._client_: Any = None
+
+    def describe(self) -> str:
+        raise NotImplementedError
+
+    def _new_client(self) -> Any:
+        import clickhouse_connect  # only when a ClickHouse store is chosen
+
+        try:
+            return clickhouse_connect.get_client(host=self.host, port=self.port, username=self.user,
+                                                 password=self._password, compress=False,
+                                                 connect_timeout=self.connect_timeout_s, query_limit=0)
+        except Exception as e:
+            raise StoreUnavailable(f"ClickHouse at {self.host}:{self.port}: {e}") from e
+
+    def _client(self) -> Any:
+        if self._client_ is None:
+            self._client_ = self._new_client()
+        return self._client_
+
+    def _call(self, what: str, fn: str, *args: Any, **kwargs: Any) -> Any:
+        """``client.fn(*args, **kwargs)``; any failure but our own is StoreUnavailable naming ``what``."""
+        try:
+            return getattr(self._client(), fn)(*args, **kwargs)
+        except StoreError:
+            raise
+        except Exception as e:
+            self._client_ = None  # reconnect next time
+            raise StoreUnavailable(f"{self.describe()}: {what} failed: {e}") from e
+
+    def _cmd(self, sql: str, params: dict | None = None) -> Any:
+        return self._call(sql[:60], "command", sql, parameters=params or {})
+
+    def _close_client(self) -> None:
+        if self._client_ is not None:
+            try:
+                self._client_.close()
+            except Exception:  # noqa: BLE001 - closing a broken client
+                pass
+            self._client_ = None
+
+
 _STOCK_COLS = ["market", "code", "name", "type", "valid", "startDate", "endDate"]
 _STOCK_TYPES = ["String", "String", "String", "Int32", "Int32", "Int32", "Int32"]
 

@@ -29,10 +29,9 @@ import numpy as np
 
 from hikyuu_live.data.kdata import KDATA_DTYPE, KType
 from hikyuu_live.data.store.base import BaseInfoByDelegate, KDataStore
-from hikyuu_live.data.store.chbase import ClickHouseBaseInfo
+from hikyuu_live.data.store.chbase import ClickHouseBaseInfo, ClickHouseConnection
 from hikyuu_live.data.store.derive import DERIVED, derived_since, from_wall_seconds, period_start, to_wall_seconds
-from hikyuu_live.data.store.sqlbase import check_ident
-from hikyuu_live.errors import StoreError, StoreUnavailable
+from hikyuu_live.errors import StoreUnavailable
 
 log = logging.getLogger(__name__)
 
@@ -73,7 +72,7 @@ def from_array(rows: np.ndarray) -> np.ndarray:
 _SELECT = "toUInt32(date) AS date, open, high, low, close, amount, volume"
 
 
-class ClickHouseKDataStore(BaseInfoByDelegate, KDataStore):
+class ClickHouseKDataStore(ClickHouseConnection, BaseInfoByDelegate, KDataStore):
     """See the module docstring."""
 
     name = "clickhouse"
@@ -81,12 +80,7 @@ class ClickHouseKDataStore(BaseInfoByDelegate, KDataStore):
     def __init__(self, *, host: str = "127.0.0.1", port: int = 8123, user: str = "default", password: str = "",
                  database_prefix: str = "", connect_timeout_s: float = 5.0) -> None:
         super().__init__()
-        if database_prefix:
-            check_ident(database_prefix, "database_prefix")
-        self.host, self.port, self.user, self._password = host, port, user, password
-        self.base_db, self.data_db = database_prefix + "hku_base", database_prefix + "hku_data"
-        self.connect_timeout_s = connect_timeout_s
-        self._client_: Any = None
+        self._connect_options(host, port, user, password, database_prefix, connect_timeout_s)
         self._pending: dict[tuple[str, KType], list[tuple[str, np.ndarray, bool]]] = {}
         self._pending_rows: dict[tuple[str, KType], int] = {}
         self._replaced: set[tuple[str, KType, int | None]] = set()  # partitions to collapse at commit
@@ -104,33 +98,6 @@ class ClickHouseKDataStore(BaseInfoByDelegate, KDataStore):
             self._cmd(f"DROP DATABASE IF EXISTS `{db}`")
 
     # ------------------------------------------------------------------ connection
-    def _new_client(self) -> Any:
-        import clickhouse_connect  # only when this backend is chosen
-
-        try:
-            return clickhouse_connect.get_client(host=self.host, port=self.port, username=self.user,
-                                                 password=self._password, compress=False,
-                                                 connect_timeout=self.connect_timeout_s, query_limit=0)
-        except Exception as e:
-            raise StoreUnavailable(f"ClickHouse at {self.host}:{self.port}: {e}") from e
-
-    def _client(self) -> Any:
-        if self._client_ is None:
-            self._client_ = self._new_client()
-        return self._client_
-
-    def _call(self, what: str, fn: str, *args: Any, **kwargs: Any) -> Any:
-        try:
-            return getattr(self._client(), fn)(*args, **kwargs)
-        except StoreError:
-            raise
-        except Exception as e:
-            self._client_ = None  # reconnect next time
-            raise StoreUnavailable(f"{self.describe()}: {what} failed: {e}") from e
-
-    def _cmd(self, sql: str, params: dict | None = None) -> Any:
-        return self._call(sql[:60], "command", sql, parameters=params or {})
-
     def _np(self, sql: str, params: dict) -> np.ndarray:
         return self._call(sql[:60], "query_np", sql, parameters=params)
 
@@ -147,12 +114,7 @@ class ClickHouseKDataStore(BaseInfoByDelegate, KDataStore):
 
     def _close(self) -> None:
         self._writer.shutdown(wait=True)
-        if self._client_ is not None:
-            try:
-                self._client_.close()
-            except Exception:  # noqa: BLE001 - closing a broken client
-                pass
-            self._client_ = None
+        self._close_client()
 
     def _t(self, ktype: KType) -> str:
         return f"`{self.data_db}`.`{table_of(ktype)}`"

@@ -14,17 +14,16 @@ from typing import Any
 
 import numpy as np
 
+from hikyuu_live.data.store.chbase import ClickHouseConnection
 from hikyuu_live.data.store.derive import from_wall_seconds, to_wall_seconds
-from hikyuu_live.data.store.sqlbase import check_ident
 from hikyuu_live.data.store.trades import FINANCE_FIELDS, TradeStore
 from hikyuu_live.data.tradedata import KINDS
-from hikyuu_live.errors import StoreError, StoreUnavailable
 
 TABLES = {"trans": "transdata", "time": "timeline"}
 _FIN_INT = ("updated_date", "ipo_date")
 
 
-class ClickHouseTradeStore(TradeStore):
+class ClickHouseTradeStore(ClickHouseConnection, TradeStore):
     """See the module docstring; takes ``make_store("clickhouse", ...)``'s options."""
 
     name = "clickhouse"
@@ -32,12 +31,7 @@ class ClickHouseTradeStore(TradeStore):
     def __init__(self, *, host: str = "127.0.0.1", port: int = 8123, user: str = "default", password: str = "",
                  database_prefix: str = "", connect_timeout_s: float = 5.0, **_: Any) -> None:
         super().__init__()
-        if database_prefix:
-            check_ident(database_prefix, "database_prefix")
-        self.host, self.port, self.user, self._password = host, port, user, password
-        self.base_db, self.data_db = database_prefix + "hku_base", database_prefix + "hku_data"
-        self.connect_timeout_s = connect_timeout_s
-        self._client_: Any = None
+        self._connect_options(host, port, user, password, database_prefix, connect_timeout_s)
 
     def describe(self) -> str:
         return f"clickhouse:{self.user}@{self.host}:{self.port}/{self.data_db} (trades, time lines)"
@@ -47,30 +41,6 @@ class ClickHouseTradeStore(TradeStore):
         for t in TABLES.values():
             self._cmd(f"DROP TABLE IF EXISTS `{self.data_db}`.`{t}`")
         self._cmd(f"DROP TABLE IF EXISTS `{self.base_db}`.`stkfinance`")
-
-    def _client(self) -> Any:
-        if self._client_ is None:
-            import clickhouse_connect
-
-            try:
-                self._client_ = clickhouse_connect.get_client(
-                    host=self.host, port=self.port, username=self.user, password=self._password, compress=False,
-                    connect_timeout=self.connect_timeout_s, query_limit=0)
-            except Exception as e:
-                raise StoreUnavailable(f"ClickHouse at {self.host}:{self.port}: {e}") from e
-        return self._client_
-
-    def _call(self, fn: str, *args: Any, **kwargs: Any) -> Any:
-        try:
-            return getattr(self._client(), fn)(*args, **kwargs)
-        except StoreError:
-            raise
-        except Exception as e:
-            self._client_ = None
-            raise StoreUnavailable(f"{self.describe()}: {fn} failed: {e}") from e
-
-    def _cmd(self, sql: str, params: dict | None = None) -> Any:
-        return self._call("command", sql, parameters=params or {})
 
     def _t(self, kind: str) -> str:
         return f"`{self.data_db}`.`{TABLES[kind]}`"
@@ -89,15 +59,10 @@ class ClickHouseTradeStore(TradeStore):
                   f"code FixedString(6), {cols}) ENGINE = ReplacingMergeTree(updated_date) ORDER BY (market, code)")
 
     def _close(self) -> None:
-        if self._client_ is not None:
-            try:
-                self._client_.close()
-            except Exception:  # noqa: BLE001 - closing a broken client
-                pass
-            self._client_ = None
+        self._close_client()
 
     def _last_datetimes(self, kind: str, market: str) -> dict[str, np.datetime64]:
-        rows = self._call("query_np", f"SELECT code, toUInt32(max(date)) AS date FROM {self._t(kind)} "
+        rows = self._call("newest times", "query_np", f"SELECT code, toUInt32(max(date)) AS date FROM {self._t(kind)} "
                                       "WHERE market = %(m)s GROUP BY code", parameters={"m": market})
         if not len(rows):
             return {}
@@ -117,15 +82,15 @@ class ClickHouseTradeStore(TradeStore):
             names.append("buyorsell")
             types.append("UInt8")
         data = list(zip(*cols, strict=True))
-        self._call("insert", TABLES[kind], data, database=self.data_db, column_names=names,
-                   column_type_names=types)
+        self._call(f"insert into {TABLES[kind]}", "insert", TABLES[kind], data, database=self.data_db,
+                   column_names=names, column_type_names=types)
 
     def _read(self, kind: str, market: str, code: str) -> np.ndarray:
         final = " FINAL" if kind == "time" else ""
         extra = ", buyorsell" if kind == "trans" else ""
-        cols = self._call("query", f"SELECT toUInt32(date) AS date, price, vol{extra} FROM {self._t(kind)}{final} "
-                                   "WHERE market = %(m)s AND code = %(c)s ORDER BY date",
-                          parameters={"m": market, "c": code}).result_columns
+        sql = (f"SELECT toUInt32(date) AS date, price, vol{extra} FROM {self._t(kind)}{final} "
+               "WHERE market = %(m)s AND code = %(c)s ORDER BY date")
+        cols = self._call(f"read {TABLES[kind]}", "query", sql, parameters={"m": market, "c": code}).result_columns
         n = len(cols[0]) if cols else 0
         out = np.zeros(n, KINDS[kind])
         if n:
@@ -139,13 +104,13 @@ class ClickHouseTradeStore(TradeStore):
     def _save_finance(self, items: list[tuple[tuple[str, str], dict[str, float]]]) -> None:
         data = [[m, c, *(int(r[f]) if f in _FIN_INT else float(r[f]) for f in FINANCE_FIELDS)]
                 for (m, c), r in items]
-        self._call("insert", "stkfinance", data, database=self.base_db, column_names=["market", "code",
-                                                                                      *FINANCE_FIELDS],
-                   column_type_names=["FixedString(2)", "FixedString(6)",
-                                      *("UInt32" if f in _FIN_INT else "Float64" for f in FINANCE_FIELDS)])
+        types = ["FixedString(2)", "FixedString(6)",
+                 *("UInt32" if f in _FIN_INT else "Float64" for f in FINANCE_FIELDS)]
+        self._call("insert into stkfinance", "insert", "stkfinance", data, database=self.base_db,
+                   column_names=["market", "code", *FINANCE_FIELDS], column_type_names=types)
 
     def _finance(self, market: str, code: str) -> dict[str, float] | None:
         cols = ", ".join(FINANCE_FIELDS)
-        rows = self._call("query", f"SELECT {cols} FROM `{self.base_db}`.`stkfinance` FINAL WHERE market = %(m)s "
-                                   "AND code = %(c)s", parameters={"m": market, "c": code}).result_rows
+        sql = f"SELECT {cols} FROM `{self.base_db}`.`stkfinance` FINAL WHERE market = %(m)s AND code = %(c)s"
+        rows = self._call("read stkfinance", "query", sql, parameters={"m": market, "c": code}).result_rows
         return dict(zip(FINANCE_FIELDS, (float(v) for v in rows[0]), strict=True)) if rows else None
