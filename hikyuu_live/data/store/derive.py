@@ -37,17 +37,36 @@ def stored_type(ktype: KType) -> KType:
 # ----------------------------------------------------------------------------- datetime numbers
 
 
-def to_number(dt: np.ndarray) -> np.ndarray:
-    """``M8`` datetimes -> Hikyuu's ``YYYYMMDDhhmm`` as uint64 (day bars end in ``0000``)."""
-    dt = np.asarray(dt, dtype="M8[m]")
-    day = dt.astype("M8[D]")
+def _ymd_number(day: np.ndarray) -> np.ndarray:
+    """``M8[D]`` days -> ``YYYYMMDD`` as int64."""
     month = day.astype("M8[M]")
     year = month.astype("M8[Y]").astype(np.int64) + 1970
     mon = month.astype(np.int64) % 12 + 1
     dom = (day - month.astype("M8[D]")).astype(np.int64) + 1
+    return (year * 100 + mon) * 100 + dom
+
+
+def to_number(dt: np.ndarray) -> np.ndarray:
+    """``M8`` datetimes -> Hikyuu's ``YYYYMMDDhhmm`` as uint64 (day bars end in ``0000``)."""
+    dt = np.asarray(dt, dtype="M8[m]")
+    day = dt.astype("M8[D]")
     minutes = (dt - day.astype("M8[m]")).astype(np.int64)
-    ymd = (year * 100 + mon) * 100 + dom
-    return (ymd * 10000 + (minutes // 60) * 100 + minutes % 60).astype(np.uint64)
+    return (_ymd_number(day) * 10000 + (minutes // 60) * 100 + minutes % 60).astype(np.uint64)
+
+
+def to_seconds_number(dt: np.ndarray) -> np.ndarray:
+    """``M8`` -> Hikyuu's ``YYYYMMDDhhmmss`` (uint64), the datetime of its trade tables."""
+    s = np.asarray(dt, dtype="M8[s]")
+    day = s.astype("M8[D]")
+    sec = (s - day.astype("M8[s]")).astype(np.int64)
+    hms = (sec // 3600) * 10000 + (sec // 60 % 60) * 100 + sec % 60
+    return (_ymd_number(day) * 1_000_000 + hms).astype(np.uint64)
+
+
+def from_seconds_number(num: np.ndarray) -> np.ndarray:
+    """Hikyuu's ``YYYYMMDDhhmmss`` -> ``M8[us]``: ``from_number`` of the minutes, plus the seconds."""
+    n = np.asarray(num).astype(np.int64)
+    return from_number(n // 100) + (n % 100 * 1_000_000).astype("m8[us]")
 
 
 def from_number(num: np.ndarray) -> np.ndarray:

@@ -17,12 +17,12 @@ from typing import Any
 import h5py
 import numpy as np
 
-from hikyuu_live.data.store.derive import from_number, to_number
+from hikyuu_live.data.store.derive import from_number, from_seconds_number, to_number, to_seconds_number
 from hikyuu_live.data.store.h5files import ShadowFile, WriterLock
 from hikyuu_live.data.store.sqlbase import SQLITE, connect_sqlite
 from hikyuu_live.data.store.trades import TradeStore
 from hikyuu_live.data.store.trades_sql import SqlFinance
-from hikyuu_live.data.tradedata import KINDS, from_seconds_number, to_seconds_number
+from hikyuu_live.data.tradedata import KINDS
 from hikyuu_live.errors import StoreSchemaError, StoreUnavailable
 
 H5_TRANS = np.dtype([("datetime", "<u8"), ("price", "<u8"), ("vol", "<u8"), ("buyorsell", "u1")])

@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 
 from hikyuu_live.data.store.baseinfo import MARKET_ID
-from hikyuu_live.data.store.derive import from_number, to_number
+from hikyuu_live.data.store.derive import from_number, from_seconds_number, to_number, to_seconds_number
 from hikyuu_live.data.store.sqlbase import (
     FINANCE_COLUMNS,
     Dialect,
@@ -26,7 +26,7 @@ from hikyuu_live.data.store.sqlbase import (
     mysql_dialect,
 )
 from hikyuu_live.data.store.trades import FINANCE_FIELDS, TradeStore
-from hikyuu_live.data.tradedata import KINDS, from_seconds_number, to_seconds_number
+from hikyuu_live.data.tradedata import KINDS
 from hikyuu_live.errors import StoreError, StoreUnavailable
 
 _NO_TABLE, _NO_SCHEMA = 1146, 1049
