@@ -40,7 +40,7 @@ import numpy as np
 from hikyuu_live.data.kdata import KDATA_DTYPE, KType
 from hikyuu_live.data.store.base import BaseInfoByDelegate, KDataStore
 from hikyuu_live.data.store.derive import DERIVED, derived_since, from_number, period_start, to_number
-from hikyuu_live.data.store.sqlbase import SqlBaseInfo, check_ident, execute, mysql_dialect
+from hikyuu_live.data.store.sqlbase import SqlBaseInfo, check_ident, connect_mysql, execute, mysql_dialect
 from hikyuu_live.errors import StoreError, StoreUnavailable
 
 log = logging.getLogger(__name__)
@@ -123,14 +123,8 @@ class MySQLKDataStore(BaseInfoByDelegate, KDataStore):
 
     # ------------------------------------------------------------------ connection
     def _connect(self) -> Any:
-        import mysql.connector  # only when this backend is chosen
-
-        try:
-            return mysql.connector.connect(host=self.host, port=self.port, user=self.user, password=self._password,
-                                           connection_timeout=max(1, round(self.connect_timeout_s)), autocommit=True,
-                                           charset="utf8mb4", use_unicode=True, allow_local_infile=self.local_infile)
-        except mysql.connector.Error as e:
-            raise StoreUnavailable(f"MySQL at {self.host}:{self.port}: {e}") from e
+        return connect_mysql(self.host, self.port, self.user, self._password, self.connect_timeout_s,
+                             allow_local_infile=self.local_infile)
 
     @property
     def con(self) -> Any:
@@ -202,19 +196,16 @@ class MySQLKDataStore(BaseInfoByDelegate, KDataStore):
         if not self._pool:
             self._pool = [ThreadPoolExecutor(1, thread_name_prefix=f"mysql-writer-{i}") for i in range(self.writers)]
         while len(self._pending) >= 8 * self.writers:  # bounded: bars waiting to be written hold memory
-            self._wait(self._pending.popleft())
+            self._pending.popleft().result()  # a writer's StoreError is raised here
         future = self._pool[int(code) % self.writers if code.isdigit() else hash(code) % self.writers].submit(work)
         self._pending.append(future)
         self._by_stock[(market, code)] = future
-
-    def _wait(self, future: Future) -> None:
-        future.result()  # StoreError of the writer, raised here
 
     def _wait_all(self) -> None:
         errors = []
         while self._pending:
             try:
-                self._wait(self._pending.popleft())
+                self._pending.popleft().result()
             except StoreError as e:
                 errors.append(e)
         self._by_stock.clear()
@@ -225,7 +216,7 @@ class MySQLKDataStore(BaseInfoByDelegate, KDataStore):
         """Wait for the pending writes of one stock (before reading it)."""
         future = self._by_stock.pop((market, code), None)
         if future is not None:
-            self._wait(future)
+            future.result()
 
     # ------------------------------------------------------------------ tables
     def _table(self, market: str, code: str, ktype: KType) -> str:

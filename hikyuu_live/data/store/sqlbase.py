@@ -132,6 +132,19 @@ def execute(con: Any, sql: str, params: tuple | list = (), many: list[tuple] | N
         cur.close()
 
 
+def connect_mysql(host: str, port: int, user: str, password: str, timeout_s: float, **options: Any) -> Any:
+    """A MySQL/MariaDB connection as every store uses it (autocommit, utf8mb4), ``options`` passed on;
+    StoreUnavailable naming the server when it cannot be reached. The driver loads only here."""
+    import mysql.connector
+
+    try:
+        return mysql.connector.connect(host=host, port=port, user=user, password=password,
+                                       connection_timeout=max(1, round(timeout_s)), autocommit=True,
+                                       charset="utf8mb4", use_unicode=True, **options)
+    except mysql.connector.Error as e:
+        raise StoreUnavailable(f"MySQL at {host}:{port}: {e}") from e
+
+
 def connect_sqlite(path: Path) -> sqlite3.Connection:
     """``stock.db`` and friends: its folder made if needed, a long lock wait (an import and a reader may
     share it), StoreUnavailable naming the file when it cannot be opened."""

@@ -22,12 +22,13 @@ from hikyuu_live.data.store.sqlbase import (
     Dialect,
     LazyConnection,
     check_ident,
+    connect_mysql,
     execute,
     mysql_dialect,
 )
 from hikyuu_live.data.store.trades import FINANCE_FIELDS, TradeStore
 from hikyuu_live.data.tradedata import KINDS
-from hikyuu_live.errors import StoreError, StoreUnavailable
+from hikyuu_live.errors import StoreError
 
 _NO_TABLE, _NO_SCHEMA = 1146, 1049
 
@@ -117,14 +118,7 @@ class MySQLTradeStore(TradeStore):
                 self._run(f"DROP DATABASE IF EXISTS `{self.schema(kind, m)}`")
 
     def _connect(self) -> Any:
-        import mysql.connector
-
-        try:
-            return mysql.connector.connect(host=self.host, port=self.port, user=self.user, password=self._password,
-                                           connection_timeout=max(1, round(self.connect_timeout_s)), autocommit=True,
-                                           charset="utf8mb4", use_unicode=True)
-        except mysql.connector.Error as e:
-            raise StoreUnavailable(f"MySQL at {self.host}:{self.port}: {e}") from e
+        return connect_mysql(self.host, self.port, self.user, self._password, self.connect_timeout_s)
 
     def _run(self, sql: str, params: tuple = (), many: list[tuple] | None = None) -> list[tuple]:
         import mysql.connector
