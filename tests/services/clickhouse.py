@@ -17,6 +17,8 @@ import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
+from tests.services import stop_process
+
 CONFIG = Path("/etc/clickhouse-server")
 
 
@@ -69,13 +71,7 @@ class ClickHouseServer:
             time.sleep(0.2)
 
     def stop(self) -> None:
-        if self.proc is not None and self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(30)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait(10)
+        stop_process(self.proc)
 
 
 def start(folder: Path, http_port: int | None = None, tcp_port: int | None = None) -> ClickHouseServer:

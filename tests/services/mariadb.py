@@ -12,6 +12,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from tests.services import stop_process
 from tests.services.clickhouse import free_port
 
 DEFAULT = ("127.0.0.1", 3306)
@@ -34,13 +35,7 @@ class MariaDB:
     proc: subprocess.Popen | None = None
 
     def stop(self) -> None:
-        if self.proc is not None and self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(30)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait(10)
+        stop_process(self.proc)
 
 
 def start_private(folder: Path, timeout_s: float = 60.0) -> MariaDB:
