@@ -133,7 +133,7 @@ def test_a_real_import_of_the_sample_tdx_data_runs_from_the_gui_with_progress(wi
     assert window.save(), window.last_error
     r = window.run_import_tab
     seen: list[tuple[str, int]] = []
-    r.runner.line.connect(lambda line: seen.append(parse_progress(line)) if parse_progress(line) else None)
+    r.runner.line.connect(lambda line: seen.append(p) if (p := parse_progress(line)) else None)
     r.toggle()
     assert r.command.text().startswith("命令: importdata --config")  # the command-line equivalent
     qtbot.waitUntil(lambda: not r.runner.running, timeout=120_000)
