@@ -23,7 +23,7 @@ import zlib
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import h5py
 import numpy as np
@@ -243,13 +243,20 @@ def _chunk_plan(dsid: h5py.h5d.DatasetID) -> tuple[int, bool, bool] | None:
     return int(plist.get_chunk()[0]), _DEFLATE in filters, _SHUFFLE in filters
 
 
-def _decode(raw: bytes, dtype: np.dtype, deflated: bool, shuffled: bool) -> np.ndarray:
-    """One raw chunk -> its rows: inflate, then undo the byte shuffle (byte planes -> records)."""
-    data = _inflate(raw) if deflated else raw
-    b = np.frombuffer(data, dtype=np.uint8)
-    if shuffled:
-        b = np.ascontiguousarray(b.reshape(dtype.itemsize, -1).T)
-    return b.view(dtype).ravel()
+def _inflated(raw: bytes, deflated: bool) -> np.ndarray:
+    return np.frombuffer(_inflate(raw) if deflated else raw, dtype=np.uint8)
+
+
+def _copy_rows(raw: bytes, job: _TailJob, dest: np.ndarray, first: int, take: int) -> None:
+    """Rows ``first:first + take`` of one raw chunk into ``dest`` (``take`` records as a (take, itemsize)
+    byte matrix): inflated, and un-shuffled by the copy itself (byte plane k of the chunk is byte k of
+    every record), so no intermediate record array is made."""
+    data = _inflated(raw, job.deflated)
+    size = dest.shape[1]
+    if job.shuffled:
+        dest[:] = data.reshape(size, -1)[:, first:first + take].T
+    else:
+        dest[:] = data.reshape(-1, size)[first:first + take]
 
 
 def _slow_tail(dsid: h5py.h5d.DatasetID, start: int, count: int) -> np.ndarray:
@@ -261,19 +268,68 @@ def _slow_tail(dsid: h5py.h5d.DatasetID, start: int, count: int) -> np.ndarray:
     return out
 
 
+class _TailJob(NamedTuple):
+    name: str
+    raws: list[bytes]
+    chunk_rows: int
+    skip: int  # rows of the first chunk before the tail
+    count: int  # rows of the tail
+    deflated: bool
+    shuffled: bool
+
+
+def _decode_batch(jobs: list[_TailJob], dtype: np.dtype,
+                  conv: Callable[[np.ndarray], np.ndarray]) -> dict[str, np.ndarray]:
+    """The tails of ``jobs`` (tables of one dtype) decoded into one array, converted at once, and split."""
+    total = sum(j.count for j in jobs)
+    rows = np.empty(total, dtype=dtype)
+    flat = rows.view(np.uint8).reshape(total, dtype.itemsize)
+    pos = 0
+    for job in jobs:
+        first, left, per = job.skip, job.count, job.chunk_rows
+        for raw in job.raws:
+            take = min(per - first, left)
+            _copy_rows(raw, job, flat[pos:pos + take], first, take)
+            pos, left, first = pos + take, left - take, 0
+    done = conv(rows)
+    bounds = np.cumsum([0] + [j.count for j in jobs])
+    return {j.name: done[bounds[i]:bounds[i + 1]] for i, j in enumerate(jobs)}
+
+
+class _Types:
+    """numpy dtypes of HDF5 types, converted once: h5py builds a new dtype on every ``DatasetID.dtype``
+    (about 60 us for a compound, more than opening the table), while comparing type ids is cheap."""
+
+    def __init__(self) -> None:
+        self._seen: list[tuple[h5py.h5t.TypeID, np.dtype]] = []
+
+    def of(self, dsid: h5py.h5d.DatasetID) -> np.dtype:
+        tid = dsid.get_type()
+        for known, dtype in self._seen:
+            if tid.equal(known):
+                return dtype
+        dtype = dsid.dtype
+        self._seen.append((tid, dtype))
+        return dtype
+
+
 def read_tails(group: h5py.Group, names: list[str], n: int, threads: int = 2,
                convert: Callable[[np.ndarray], np.ndarray] | None = None, batch: int = 64) -> dict[str, np.ndarray]:
     """The last ``n`` rows of each table ``names`` in ``group`` (missing tables are left out), passed
     through ``convert`` (a vectorised function of rows of the file's dtype) when given.
 
     Raw chunks are read under h5py's lock on this thread; inflating, unshuffling and ``convert`` run on
-    ``threads`` threads over batches of ``batch`` tables (zlib and numpy release the GIL), about twice
-    as fast as h5py's own reads for thousands of small tables. Tables with other layouts or filters
-    take the ordinary path.
+    ``threads`` threads over batches of ``batch`` tables of one dtype (zlib and numpy release the GIL),
+    several times faster than h5py's own reads for thousands of small tables. Reading everything first and
+    decoding after is faster than overlapping the two: the reading loop holds the GIL in many tiny calls,
+    and decoding threads waiting for it stall both (measured with an earlier decoder: 2.4 s against 1.7 s
+    for 6,000 tables).
+    Tables with other layouts or filters take the ordinary path.
     """
     conv = convert or (lambda rows: rows)
     out: dict[str, np.ndarray] = {}
-    jobs: list[tuple[str, list[bytes], np.dtype, int, int, bool, bool]] = []
+    types = _Types()
+    by_dtype: dict[np.dtype, list[_TailJob]] = {}
     gid = group.id
     for name in names:
         try:
@@ -298,25 +354,15 @@ def read_tails(group: h5py.Group, names: list[str], n: int, threads: int = 2,
         if not raws:
             out[name] = conv(_slow_tail(dsid, start, total - start))
             continue
-        jobs.append((name, raws, dsid.dtype, start - start // rows * rows, total - start, plan[1], plan[2]))
+        by_dtype.setdefault(types.of(dsid), []).append(
+            _TailJob(name, raws, rows, start - start // rows * rows, total - start, plan[1], plan[2]))
 
-    def work(part: list[tuple[str, list[bytes], np.dtype, int, int, bool, bool]]) -> dict[str, np.ndarray]:
-        tails = []
-        for _, raws, dtype, skip, count, deflated, shuffled in part:
-            rows = np.concatenate([_decode(r, dtype, deflated, shuffled) for r in raws])
-            tails.append(rows[skip:skip + count])
-        done = conv(np.concatenate(tails)) if len({t.dtype for t in tails}) == 1 else None
-        if done is None:  # tables of different dtypes in one batch: convert one by one
-            return {job[0]: conv(t) for job, t in zip(part, tails, strict=True)}
-        bounds = np.cumsum([0] + [len(t) for t in tails])
-        return {job[0]: done[bounds[i]:bounds[i + 1]] for i, job in enumerate(part)}
-
-    parts = [jobs[i:i + batch] for i in range(0, len(jobs), batch)]
+    parts = [(jobs[i:i + batch], dtype) for dtype, jobs in by_dtype.items() for i in range(0, len(jobs), batch)]
     if threads > 1 and len(parts) > 1:
         with ThreadPoolExecutor(threads) as ex:
-            for d in ex.map(work, parts):
+            for d in ex.map(lambda p: _decode_batch(p[0], p[1], conv), parts):
                 out.update(d)
     else:
-        for p in parts:
-            out.update(work(p))
+        for jobs, dtype in parts:
+            out.update(_decode_batch(jobs, dtype, conv))
     return out
