@@ -111,6 +111,7 @@ class Importer:
         self._stocks: dict[str, StockRecord] = {}  # to save at the next commit
         self._known: dict[str, StockRecord] = {}  # as stored
         self._no_start: set[str] = set()  # stored bars but no Stock row (stock.db lost): find the first day
+        self._newest: dict[str, np.datetime64] = {}  # code -> newest stored bar, in the unit being imported
         self._last_commit = time.monotonic()
 
     # ------------------------------------------------------------------ run
@@ -142,6 +143,7 @@ class Importer:
         codes = [c for c in listed if self._wanted(market, c)]
         unit.stocks, unit.ignored = len(codes), len(listed) - len(codes)
         last = self.store.last_datetimes(market, ktype)
+        self._newest = dict(last)
         self._repair_stocks(market, ktype, last)
         last_bars = {}
         if self.source.wants_last_bar and last:
@@ -197,11 +199,14 @@ class Importer:
         if not len(good) or self.options.dry_run:
             return
         try:
-            unit.rows += self.store.append(mc, job.ktype, good)
+            stored = self.store.append(mc, job.ktype, good)
         except ValueError as e:  # the validator should have caught it: report, keep going
             unit.failed.append((mc, str(e)))
             log.error("%s %s: not stored: %s", mc, job.ktype.value, e)
             return
+        unit.rows += stored
+        if stored:
+            self._newest[job.code] = good["datetime"][-1]
         self._note_stock(job, good)
 
     def _repair_stocks(self, market: str, ktype: KType, last: dict[str, np.datetime64]) -> None:
@@ -250,11 +255,12 @@ class Importer:
         self._last_commit = time.monotonic()
 
     def _market_last_date(self, market: str) -> None:
+        """The market's last date: its index's newest day bar, else the newest of any stock. Known without
+        reading the store again: the unit started from the stored last bars and noted every append."""
         index = next(m.code for m in MARKET_ROWS if m.market == market)
-        last = self.store.last_datetimes(market, KType.DAY, [index]).get(index)
-        if last is None:
-            found = self.store.last_datetimes(market, KType.DAY)
-            last = max(found.values()) if found else None
+        last = self._newest.get(index)
+        if last is None and self._newest:
+            last = max(self._newest.values())
         if last is not None:
             self.store.set_market_last_date(market, last.astype("M8[D]").item())
 

@@ -68,19 +68,23 @@ def check_bars(bars: np.ndarray, ktype: KType, until: np.datetime64 | None = Non
         unbracketed = (h < top * (1 - _SLACK)) | (lo > bottom * (1 + _SLACK)) | (lo > h)
         bad_va = ~np.isfinite(vol) | ~np.isfinite(amt) | (vol < 0) | (amt < 0)
         absurd = (vol > MAX_VOLUME) | (amt > MAX_AMOUNT)
-    checks = [nat, ~nat & (dt < FIRST_DAY),
-              np.zeros(n, dtype=bool) if until is None else ~nat & (dt > until)]
-    checks += [time_bad if time_reason == 3 else np.zeros(n, dtype=bool),
-               time_bad if time_reason == 4 else np.zeros(n, dtype=bool),
-               bad_price, big_price & ~bad_price, unbracketed & ~bad_price, bad_va, absurd & ~bad_va]
-    for i, mask in reversed(list(enumerate(checks))):
-        reason[mask] = i  # reversed: the first reason that applies wins
-    good = np.flatnonzero(reason < 0)
-    if len(good) > 1:
+    early = safe_dt < FIRST_DAY
+    late = np.zeros(n, dtype=bool) if until is None else safe_dt > until
+    if (nat | early | late | time_bad | bad_price | big_price | unbracketed | bad_va | absurd).any():
+        none = np.zeros(n, dtype=bool)
+        checks = [nat, ~nat & early, ~nat & late, time_bad if time_reason == 3 else none,
+                  time_bad if time_reason == 4 else none, bad_price, big_price & ~bad_price,
+                  unbracketed & ~bad_price, bad_va, absurd & ~bad_va]
+        for i, mask in reversed(list(enumerate(checks))):
+            reason[mask] = i  # reversed: the first reason that applies wins
+        good = np.flatnonzero(reason < 0)
         g = dt[good]
-        prev_max = np.maximum.accumulate(g)[:-1]
-        not_rising = np.flatnonzero(g[1:] <= prev_max) + 1
-        reason[good[not_rising]] = len(REASONS) - 1
+    else:  # the usual case, all good so far: skip the per-reason bookkeeping
+        good, g = None, dt
+    if len(g) > 1:
+        not_rising = np.flatnonzero(g[1:] <= np.maximum.accumulate(g)[:-1]) + 1
+        if len(not_rising):
+            reason[not_rising if good is None else good[not_rising]] = len(REASONS) - 1
     return reason
 
 

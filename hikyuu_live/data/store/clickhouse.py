@@ -27,10 +27,11 @@ from typing import Any
 
 import numpy as np
 
+from hikyuu_live.data.datenum import from_wall_seconds, to_wall_seconds
 from hikyuu_live.data.kdata import KDATA_DTYPE, KType
 from hikyuu_live.data.store.base import BaseInfoByDelegate, KDataStore
 from hikyuu_live.data.store.chbase import ClickHouseBaseInfo, ClickHouseConnection
-from hikyuu_live.data.store.derive import DERIVED, derived_since, from_wall_seconds, period_start, to_wall_seconds
+from hikyuu_live.data.store.derive import DERIVED, derived_since, period_start
 from hikyuu_live.errors import StoreUnavailable
 
 log = logging.getLogger(__name__)

@@ -1,4 +1,4 @@
-"""Derived bar periods and Hikyuu's datetime numbers, vectorised (pure numpy).
+"""Derived bar periods, vectorised (pure numpy); Hikyuu's datetime numbers are in ``data.datenum``.
 
 Hikyuu stores only day, 1-minute and 5-minute bars. Week, month, quarter, half-year and year bars come
 from day bars, 15/30/60-minute and 2-hour bars from 5-minute bars; each derived bar is labelled by the
@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from hikyuu_live.data.datenum import month_first_day, month_index, to_number, ymd_number
 from hikyuu_live.data.kdata import KDATA_DTYPE, SESSIONS, KType, intraday_label_minutes, period_end
 
 #: stored type -> the types Hikyuu derives from it
@@ -25,6 +26,7 @@ DERIVED: dict[KType, tuple[KType, ...]] = {
 STORED = tuple(DERIVED)
 INDEX_DTYPE = np.dtype([("datetime", "<u8"), ("start", "<u8")])  # Hikyuu's H5Index
 
+_MONTHS_PER = {KType.MONTH: 1, KType.QUARTER: 3, KType.HALFYEAR: 6, KType.YEAR: 12}
 _MINUTE = np.timedelta64(1, "m")
 _DAY = np.timedelta64(1, "D")
 
@@ -32,91 +34,6 @@ _DAY = np.timedelta64(1, "D")
 def stored_type(ktype: KType) -> KType:
     """The stored type ``ktype`` is read from (itself for day, 1-minute and 5-minute)."""
     return ktype if ktype in DERIVED else ktype.base
-
-
-# ----------------------------------------------------------------------------- datetime numbers
-
-
-def _ymd_number(day: np.ndarray) -> np.ndarray:
-    """``M8[D]`` days -> ``YYYYMMDD`` as int64."""
-    month = day.astype("M8[M]")
-    year = month.astype("M8[Y]").astype(np.int64) + 1970
-    mon = month.astype(np.int64) % 12 + 1
-    dom = (day - month.astype("M8[D]")).astype(np.int64) + 1
-    return (year * 100 + mon) * 100 + dom
-
-
-def to_number(dt: np.ndarray) -> np.ndarray:
-    """``M8`` datetimes -> Hikyuu's ``YYYYMMDDhhmm`` as uint64 (day bars end in ``0000``)."""
-    dt = np.asarray(dt, dtype="M8[m]")
-    day = dt.astype("M8[D]")
-    minutes = (dt - day.astype("M8[m]")).astype(np.int64)
-    return (_ymd_number(day) * 10000 + (minutes // 60) * 100 + minutes % 60).astype(np.uint64)
-
-
-def to_seconds_number(dt: np.ndarray) -> np.ndarray:
-    """``M8`` -> Hikyuu's ``YYYYMMDDhhmmss`` (uint64), the datetime of its trade tables."""
-    s = np.asarray(dt, dtype="M8[s]")
-    day = s.astype("M8[D]")
-    sec = (s - day.astype("M8[s]")).astype(np.int64)
-    hms = (sec // 3600) * 10000 + (sec // 60 % 60) * 100 + sec % 60
-    return (_ymd_number(day) * 1_000_000 + hms).astype(np.uint64)
-
-
-def from_seconds_number(num: np.ndarray) -> np.ndarray:
-    """Hikyuu's ``YYYYMMDDhhmmss`` -> ``M8[us]``: ``from_number`` of the minutes, plus the seconds."""
-    n = np.asarray(num).astype(np.int64)
-    return from_number(n // 100) + (n % 100 * 1_000_000).astype("m8[us]")
-
-
-def from_number(num: np.ndarray) -> np.ndarray:
-    """Hikyuu's ``YYYYMMDDhhmm`` numbers -> ``M8[us]``. Numbers that are no valid time give NaT.
-
-    A table of month starts and lengths (1900-2200) replaces the calendar arithmetic: this runs for every
-    bar a preload reads, and a lookup is a few integer operations where the civil-date formula takes
-    dozens (numpy's own datetime casts cost more still).
-    """
-    n = np.asarray(num).astype(np.int64)
-    ym, dom = n // 1_000_000, n // 10_000 % 100
-    hour, minute = n // 100 % 100, n % 100
-    idx = ym - _FIRST_YEAR * 100
-    inside = (idx >= 0) & (idx < len(_MONTH_START))
-    idx = np.where(inside, idx, 0)
-    length = _MONTH_LEN[idx]
-    ok = inside & (length > 0) & (dom >= 1) & (dom <= length) & (hour <= 23) & (minute <= 59)
-    out = (((_MONTH_START[idx] + dom - 1) * 24 + hour) * 60 + minute) * 60_000_000
-    out = out.view("M8[us]")
-    if not ok.all():
-        out = out.copy()
-        out[~ok] = np.datetime64("NaT")
-    return out
-
-
-def _month_tables(first: int, last: int) -> tuple[np.ndarray, np.ndarray]:
-    """(days since 1970-01-01 of each month's first day, its length) indexed by ``(year - first) * 100 +
-    month``; length 0 marks the unused slots (month 0 and 13..99)."""
-    start = np.zeros((last - first + 1) * 100, dtype=np.int64)
-    length = np.zeros_like(start)
-    for y in range(first, last + 1):
-        for m in range(1, 13):
-            k = (y - first) * 100 + m
-            first_day = np.datetime64(f"{y:04d}-{m:02d}-01")
-            start[k] = first_day.astype("M8[D]").astype(np.int64)
-            length[k] = ((first_day.astype("M8[M]") + 1).astype("M8[D]") - first_day).astype(np.int64)
-    return start, length
-
-
-_FIRST_YEAR = 1900
-_MONTH_START, _MONTH_LEN = _month_tables(_FIRST_YEAR, 2200)
-
-
-def to_wall_seconds(dt: np.ndarray) -> np.ndarray:
-    """Exchange wall time as seconds since 1970 *as if it were UTC* (Hikyuu's ClickHouse ``DateTime``)."""
-    return np.asarray(dt, dtype="M8[s]").astype(np.int64)
-
-
-def from_wall_seconds(sec: np.ndarray) -> np.ndarray:
-    return np.asarray(sec, dtype=np.int64).astype("M8[s]").astype("M8[us]")
 
 
 # ----------------------------------------------------------------------------- periods
@@ -215,14 +132,21 @@ def all_index_rows(dts: np.ndarray, ktype: KType) -> dict[KType, np.ndarray]:
     if ktype is not KType.DAY:
         return {dk: index_rows(dts, dk) for dk in DERIVED[ktype]}
     days = dts.astype("M8[D]")
-    months = days.astype("M8[M]").astype(np.int64)
-    keys = {KType.WEEK: (days.astype(np.int64) + 3) // 7, KType.MONTH: months, KType.QUARTER: months // 3,
+    day_numbers = days.view(np.int64)
+    months = month_index(day_numbers)
+    keys = {KType.WEEK: (day_numbers + 3) // 7, KType.MONTH: months, KType.QUARTER: months // 3,
             KType.HALFYEAR: months // 6, KType.YEAR: months // 12}
     out = {}
     for dk, key in keys.items():
         starts = group_starts(key)
+        first = day_numbers[starts]
+        if dk is KType.WEEK:  # the week's Friday (weekday 0 = Monday; 1970-01-01 was a Thursday)
+            label = first + 4 - (first + 3) % 7
+        else:  # the day before the next period's first month
+            per = _MONTHS_PER[dk]
+            label = month_first_day(months[starts] // per * per + per) - 1
         rows = np.empty(len(starts), dtype=INDEX_DTYPE)
-        rows["datetime"] = to_number(period_end(days[starts], dk))
+        rows["datetime"] = ymd_number(label) * 10000
         rows["start"] = starts
         out[dk] = rows
     return out

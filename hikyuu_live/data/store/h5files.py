@@ -30,10 +30,13 @@ import numpy as np
 
 from hikyuu_live.errors import StoreUnavailable
 
-try:  # ISA-L inflates about twice as fast as zlib (same format); zlib when it is not installed
+try:  # ISA-L: the same zlib format, inflated about 2x and deflated about 4x faster than zlib
+    from isal.isal_zlib import compress as _isal_deflate
     from isal.isal_zlib import decompress as _inflate
 except ImportError:  # pragma: no cover - isal is a dependency, but keep working without it
     from zlib import decompress as _inflate
+
+    _isal_deflate = None
 
 log = logging.getLogger(__name__)
 
@@ -175,9 +178,22 @@ class ReadCache:
 # ----------------------------------------------------------------------------- parallel chunk writes
 
 
-def encode_chunks(rows: np.ndarray, chunk_rows: int, level: int) -> list[bytes]:
+#: zlib levels up to this one are deflated by ISA-L at its level 1 (measured on day bars: 541 MB/s and 32.8 %
+#: of the raw size, against zlib level 4's 128 MB/s and 31.6 %); higher levels ask for size over speed
+#: and get zlib at that level.
+ISAL_UP_TO_LEVEL = 6
+
+
+def deflater(level: int) -> Callable[[bytes], bytes]:
+    """The deflate (zlib format, what HDF5's gzip filter reads) used for compression ``level``."""
+    if _isal_deflate is not None and 1 <= level <= ISAL_UP_TO_LEVEL:
+        return lambda data: _isal_deflate(data, 1)
+    return lambda data: zlib.compress(data, level)
+
+
+def encode_chunks(rows: np.ndarray, chunk_rows: int, deflate: Callable[[bytes], bytes]) -> list[bytes]:
     """``rows`` as HDF5 would store them with shuffle + deflate: full chunks (the last one padded with
-    zeros), each byte-shuffled (byte 0 of every record, then byte 1, ...) and zlib-compressed."""
+    zeros), each byte-shuffled (byte 0 of every record, then byte 1, ...) and deflated."""
     out = []
     size = rows.dtype.itemsize
     for start in range(0, len(rows), chunk_rows):
@@ -187,7 +203,7 @@ def encode_chunks(rows: np.ndarray, chunk_rows: int, level: int) -> list[bytes]:
             full[:len(part)] = part
             part = full
         planes = np.ascontiguousarray(part).view(np.uint8).reshape(chunk_rows, size).T
-        out.append(zlib.compress(planes.tobytes(), level))
+        out.append(deflate(planes.tobytes()))
     return out
 
 
@@ -202,12 +218,13 @@ class ChunkWriter:
 
     def __init__(self, level: int, threads: int = 2, max_pending: int = 32) -> None:
         self.level = level
+        self._deflate = deflater(level)
         self.max_pending = max_pending
         self._pool = ThreadPoolExecutor(max(1, threads), thread_name_prefix="h5-deflate")
         self._pending: list[tuple[h5py.h5d.DatasetID, int, Any]] = []
 
     def submit(self, dsid: h5py.h5d.DatasetID, rows: np.ndarray, chunk_rows: int) -> None:
-        self._pending.append((dsid, chunk_rows, self._pool.submit(encode_chunks, rows, chunk_rows, self.level)))
+        self._pending.append((dsid, chunk_rows, self._pool.submit(encode_chunks, rows, chunk_rows, self._deflate)))
         self.drain(wait=len(self._pending) > self.max_pending)
 
     def drain(self, wait: bool = True) -> None:

@@ -37,9 +37,10 @@ from typing import Any
 
 import numpy as np
 
+from hikyuu_live.data.datenum import from_number, to_number
 from hikyuu_live.data.kdata import KDATA_DTYPE, KType
 from hikyuu_live.data.store.base import BaseInfoByDelegate, KDataStore
-from hikyuu_live.data.store.derive import DERIVED, derived_since, from_number, period_start, to_number
+from hikyuu_live.data.store.derive import DERIVED, derived_since, period_start
 from hikyuu_live.data.store.sqlbase import SqlBaseInfo, check_ident, connect_mysql, execute, mysql_dialect
 from hikyuu_live.errors import StoreError, StoreUnavailable
 

@@ -14,8 +14,8 @@ from typing import Any
 
 import numpy as np
 
+from hikyuu_live.data.datenum import from_wall_seconds, to_wall_seconds
 from hikyuu_live.data.store.chbase import ClickHouseConnection
-from hikyuu_live.data.store.derive import from_wall_seconds, to_wall_seconds
 from hikyuu_live.data.store.trades import FINANCE_FIELDS, TradeStore
 from hikyuu_live.data.tradedata import KINDS
 

@@ -17,7 +17,7 @@ from typing import Any
 import h5py
 import numpy as np
 
-from hikyuu_live.data.store.derive import from_number, from_seconds_number, to_number, to_seconds_number
+from hikyuu_live.data.datenum import from_number, from_seconds_number, to_number, to_seconds_number
 from hikyuu_live.data.store.h5files import ShadowFile, WriterLock
 from hikyuu_live.data.store.sqlbase import SQLITE, connect_sqlite
 from hikyuu_live.data.store.trades import TradeStore

@@ -15,8 +15,8 @@ from typing import Any
 
 import numpy as np
 
+from hikyuu_live.data.datenum import from_number, from_seconds_number, to_number, to_seconds_number
 from hikyuu_live.data.store.baseinfo import MARKET_ID
-from hikyuu_live.data.store.derive import from_number, from_seconds_number, to_number, to_seconds_number
 from hikyuu_live.data.store.sqlbase import (
     FINANCE_COLUMNS,
     Dialect,

@@ -30,6 +30,7 @@ import numpy as np
 
 from hikyuu_live.data.barsource import ImportJob, SourceResult
 from hikyuu_live.data.codes import StockType, classify
+from hikyuu_live.data.datenum import from_ymd
 from hikyuu_live.data.kdata import KDATA_DTYPE, KType
 from hikyuu_live.errors import ConfigError
 
@@ -57,14 +58,7 @@ def volume_divisor(market: str, code: str) -> int:
 
 def day_datetimes(date: np.ndarray) -> np.ndarray:
     """``YYYYMMDD`` integers -> ``M8[us]`` at 00:00; impossible dates give NaT (the validator rejects them)."""
-    d = date.astype(np.int64)
-    y, m, day = d // 10000, d // 100 % 100, d % 100
-    ok = (y >= 1900) & (y <= 2200) & (m >= 1) & (m <= 12) & (day >= 1) & (day <= 31)
-    months = ((y - 1970) * 12 + m - 1).astype("M8[M]")
-    out = (months.astype("M8[D]") + (day - 1).astype("m8[D]")).astype("M8[us]")
-    ok &= out.astype("M8[M]") == months
-    out[~ok] = _NAT
-    return out
+    return from_ymd(date)
 
 
 def lc_datetimes(date: np.ndarray, minutes: np.ndarray) -> np.ndarray:
