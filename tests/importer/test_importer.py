@@ -80,6 +80,23 @@ def test_incremental_import_equals_a_one_shot_import(store, tmp_path):
                                                                                full_close("SH", "600000"))
 
 
+def test_market_last_date_counts_stocks_stored_earlier_and_not_imported_now(store, tmp_path):
+    vipdoc = tmp_path / "vipdoc"
+    shutil.copytree(TDX / "vipdoc", vipdoc)
+    short = vipdoc / "bj" / "lday" / "bj838599.day"  # BJ has no index: the market's newest stock counts
+    short.write_bytes(short.read_bytes()[:-3 * 32])
+    only_day = ImportOptions(ktypes=(KType.DAY,), since=OPTIONS.since)
+    run(store, vipdoc, only_day)
+    assert {m.market: m.last_date for m in store.markets()}["BJ"] == 20261123
+    other = run(store, vipdoc, ImportOptions(ktypes=(KType.DAY,), codes=frozenset({"BJ838599"})))
+    assert other.rows == 0  # nothing new for that stock, and the other one was not looked at
+    assert {m.market: m.last_date for m in store.markets()} == {"SH": 20261123, "SZ": 20261123, "BJ": 20261123}
+    short.write_bytes((TDX / "vipdoc" / "bj" / "lday" / "bj838599.day").read_bytes())
+    store.set_market_last_date("BJ", date(2000, 1, 1))  # every day import rewrites it
+    assert run(store, vipdoc, ImportOptions(ktypes=(KType.DAY,), codes=frozenset({"BJ838599"}))).rows == 3
+    assert {m.market: m.last_date for m in store.markets()}["BJ"] == 20261123
+
+
 def full_close(market, code):
     return LocalTdxSource(TDX).read(market, code, KType.DAY)["close"][-1]
 
