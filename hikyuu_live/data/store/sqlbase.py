@@ -10,6 +10,8 @@ the schema prefix (``hku_base`` or a test schema, checked to be a plain identifi
 
 from __future__ import annotations
 
+import functools
+import logging
 import re
 import sqlite3
 from collections.abc import Callable
@@ -28,6 +30,8 @@ from hikyuu_live.data.store.baseinfo import (
     code_rule_rows,
 )
 from hikyuu_live.errors import ConfigError, StoreError, StoreUnavailable
+
+log = logging.getLogger(__name__)
 
 SCHEMA_VERSION = 32  # the last of Hikyuu's numbered upgrades this layout matches
 #: tables whose MySQL names keep their case (the rest are lower case), as Hikyuu's C++ core spells them
@@ -138,11 +142,24 @@ def connect_mysql(host: str, port: int, user: str, password: str, timeout_s: flo
     import mysql.connector
 
     try:
-        return mysql.connector.connect(host=host, port=port, user=user, password=password,
-                                       connection_timeout=max(1, round(timeout_s)), autocommit=True,
-                                       charset="utf8mb4", use_unicode=True, **options)
+        con = mysql.connector.connect(host=host, port=port, user=user, password=password,
+                                      connection_timeout=max(1, round(timeout_s)), autocommit=True,
+                                      charset="utf8mb4", use_unicode=True, **options)
     except mysql.connector.Error as e:
         raise StoreUnavailable(f"MySQL at {host}:{port}: {e}") from e
+    if not type(con).__name__.startswith("CMySQL"):
+        _warn_pure_python()
+    return con
+
+
+@functools.cache
+def _warn_pure_python() -> None:
+    """Once per process: the slow protocol is in use (see ``mysqlext``)."""
+    from hikyuu_live.data.store import mysqlext
+
+    log.warning("mysql-connector's C extension is not loaded (%s); MySQL runs on the pure-Python protocol, "
+                "several times slower. Import hikyuu_live.data.store.mysqlext before pandas to avoid this.",
+                mysqlext.UNAVAILABLE or "it was not installed or not loaded first")
 
 
 def connect_sqlite(path: Path) -> sqlite3.Connection:

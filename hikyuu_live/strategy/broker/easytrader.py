@@ -125,6 +125,8 @@ class EasyTraderBroker(Broker):
 
     # ------------------------------------------------------------------ lifecycle
     def _start(self) -> None:
+        import hikyuu_live.data.store.mysqlext  # noqa: F401 - before easytrader loads pandas (see there)
+
         try:
             from easytrader import remoteclient
         except ImportError as e:

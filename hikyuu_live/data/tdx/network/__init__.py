@@ -4,6 +4,7 @@ time lines in hikyuu_live's in-memory units. ``data/netimport.py`` drives them i
 
 from __future__ import annotations
 
+import hikyuu_live.data.store.mysqlext  # noqa: F401 - before pytdx loads pandas (see there)
 from hikyuu_live.data.tdx.network.client import PYTDX_MARKET, TdxConnection
 from hikyuu_live.data.tdx.network.hosts import TdxHost, configured_hosts, load_hosts_py, parse_hosts_text
 from hikyuu_live.data.tdx.network.jobs import (
