@@ -14,6 +14,7 @@ from hikyuu_live.config import hikyuu_ini_text, import_ini_text, load_hikyuu_ini
 from hikyuu_live.data.kdata import KType
 from hikyuu_live.data.store import REGISTRY, make_store, open_store
 from hikyuu_live.data.store.derive import aggregate
+from hikyuu_live.data.store.h5 import from_h5
 from hikyuu_live.data.store.h5files import read_tails
 from hikyuu_live.errors import ConfigError, StoreUnavailable
 from tests.store.bars import day_bars, min5_bars
@@ -105,6 +106,23 @@ def test_fast_tail_reader_matches_h5py_for_any_layout(tmp_path, layout):
         got = read_tails(g, ["SH600000", "SH600001", "SH600002"], 1000, threads=2, batch=1)
     assert set(got) == {"SH600000", "SH600001"}
     assert (got["SH600000"] == rows[-1000:]).all() and (got["SH600001"] == rows[:3]).all()
+
+
+def test_a_bad_datetime_in_one_table_does_not_shift_the_tails_of_the_others(tmp_path):
+    rows = np.zeros(30, dtype=H5_FIELDS)
+    rows["datetime"] = 202001010000 + np.arange(30) * 10000
+    rows["closePrice"] = np.arange(30)
+    bad = rows.copy()
+    bad["datetime"][15] = 202013010000  # month 13: read as no datetime and dropped
+    with h5py.File(tmp_path / "t.h5", "w") as f:
+        g = f.create_group("data")
+        for name, data in (("SH600000", rows), ("SH600001", bad), ("SH600002", rows)):
+            g.create_dataset(name, data=data, maxshape=(None,), chunks=(8,), compression="gzip", shuffle=True)
+        got = read_tails(g, ["SH600000", "SH600001", "SH600002"], 20, threads=1, convert=from_h5)
+    assert [len(got[n]) for n in ("SH600000", "SH600001", "SH600002")] == [20, 19, 20]
+    for name in ("SH600000", "SH600002"):
+        assert np.rint(got[name]["close"] * 1000).tolist() == list(range(10, 30))
+    assert np.rint(got["SH600001"]["close"] * 1000).tolist() == [c for c in range(10, 30) if c != 15]
 
 
 @pytest.fixture

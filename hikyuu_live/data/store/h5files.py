@@ -310,6 +310,8 @@ def _decode_batch(jobs: list[_TailJob], dtype: np.dtype,
             pos, left, first = pos + take, left - take, 0
     done = conv(rows)
     bounds = np.cumsum([0] + [j.count for j in jobs])
+    if len(done) != total:  # ``conv`` dropped rows (e.g. impossible datetimes): convert table by table
+        return {j.name: conv(rows[bounds[i]:bounds[i + 1]]) for i, j in enumerate(jobs)}
     return {j.name: done[bounds[i]:bounds[i + 1]] for i, j in enumerate(jobs)}
 
 
