@@ -103,7 +103,7 @@ def from_seconds_number(num: np.ndarray) -> np.ndarray:
     return from_number(n // 100) + (n % 100 * 1_000_000).astype("m8[us]")
 
 
-def from_ymd(date: np.ndarray) -> np.ndarray:
+def ymd_datetimes(date: np.ndarray) -> np.ndarray:
     """``YYYYMMDD`` integers (TDX ``.day`` dates) -> ``M8[us]`` at 00:00; impossible dates give NaT."""
     d = np.asarray(date).astype(np.int64)
     ym = d // 100
@@ -144,6 +144,5 @@ def from_wall_seconds(sec: np.ndarray) -> np.ndarray:
     return np.asarray(sec, dtype=np.int64).astype("M8[s]").astype("M8[us]")
 
 
-__all__ = ["from_number", "from_seconds_number", "from_wall_seconds", "from_ymd", "month_first_day", "month_index",
-           "to_number",
-           "to_seconds_number", "to_wall_seconds", "ymd_number"]
+__all__ = ["from_number", "from_seconds_number", "from_wall_seconds", "month_first_day", "month_index", "to_number",
+           "to_seconds_number", "to_wall_seconds", "ymd_datetimes", "ymd_number"]

@@ -12,10 +12,10 @@ from hypothesis import strategies as st
 from hikyuu_live.data.datenum import (
     from_number,
     from_seconds_number,
-    from_ymd,
     month_index,
     to_number,
     to_seconds_number,
+    ymd_datetimes,
 )
 
 ANY_TIME = st.datetimes(min_value=dt.datetime(1800, 1, 1), max_value=dt.datetime(2400, 12, 31))
@@ -44,7 +44,7 @@ def test_from_number_inverts_to_number(times):
     days = arr.astype("M8[D]")
     assert (month_index(days.view(np.int64)) == days.astype("M8[M]").astype(np.int64)).all()
     ymd = [int(t.strftime("%Y%m%d")) for t in times]
-    assert (from_ymd(np.array(ymd, dtype=np.uint32)) == days.astype("M8[us]")).all()
+    assert (ymd_datetimes(np.array(ymd, dtype=np.uint32)) == days.astype("M8[us]")).all()
 
 
 @pytest.mark.parametrize("number", [202402300000, 202313010000, 202401012400, 202401011260, 202400150000,
@@ -54,10 +54,10 @@ def test_impossible_or_out_of_range_numbers_are_nat(number):
 
 
 def test_leap_days():
-    assert not np.isnat(from_ymd(np.array([20240229, 20000229]))).any()
-    assert np.isnat(from_ymd(np.array([20230229, 19000229, 21000229]))).all()
+    assert not np.isnat(ymd_datetimes(np.array([20240229, 20000229]))).any()
+    assert np.isnat(ymd_datetimes(np.array([20230229, 19000229, 21000229]))).all()
 
 
 @pytest.mark.parametrize("date", [20230231, 20231301, 20230100, 20230132, 18991231, 22010101, 0, 99999999])
 def test_impossible_or_out_of_range_ymd_dates_are_nat(date):
-    assert np.isnat(from_ymd(np.array([date, 20240102], dtype=np.uint32))).tolist() == [True, False]
+    assert np.isnat(ymd_datetimes(np.array([date, 20240102], dtype=np.uint32))).tolist() == [True, False]

@@ -11,7 +11,7 @@ import pytest
 from pytdx.reader import TdxDailyBarReader, TdxLCMinBarReader
 
 from hikyuu_live.data.kdata import KType
-from hikyuu_live.data.tdx.files import DAY_RECORD, LocalTdxSource, find_vipdoc, read_day, read_lc
+from hikyuu_live.data.tdx.files import DAY_RECORD, LocalTdxSource, find_vipdoc, lc_datetimes, read_day, read_lc
 from hikyuu_live.errors import ConfigError
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -96,3 +96,20 @@ def test_truncated_file_and_missing_folders(tmp_path):
     assert find_vipdoc(tmp_path) == tmp_path / "vipdoc"
     with pytest.raises(ConfigError, match="no TDX data"):
         LocalTdxSource(tmp_path / "nothing")
+
+
+PACKED_TIMES = [  # (packed date, minutes, expected)
+    ((2024 - 2004) * 2048 + 1231, 570, "2024-12-31T09:30"),
+    ((2024 - 2004) * 2048 + 229, 900, "2024-02-29T15:00"),
+    ((2023 - 2004) * 2048 + 229, 900, None),  # no leap day
+    ((2024 - 2004) * 2048 + 1301, 570, None),  # month 13
+    ((2024 - 2004) * 2048 + 100, 570, None),  # day 0
+    ((2024 - 2004) * 2048 + 115, 1440, None),  # 24:00
+    ((2024 - 2004) * 2048 + 115, 6000, None),  # hour 100 must not roll into the next day
+]
+
+
+@pytest.mark.parametrize(("packed", "minutes", "expected"), PACKED_TIMES)
+def test_minute_file_datetimes(packed, minutes, expected):
+    got = lc_datetimes(np.array([packed], dtype=np.uint16), np.array([minutes], dtype=np.uint16))[0]
+    assert (np.isnat(got) and expected is None) or got == np.datetime64(expected, "us")

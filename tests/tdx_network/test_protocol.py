@@ -3,6 +3,8 @@ reads exactly what pytdx's own parsers read."""
 
 from __future__ import annotations
 
+import struct
+
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -13,7 +15,7 @@ from pytdx.parser.get_index_bars import GetIndexBarsCmd
 from pytdx.parser.get_security_bars import GetSecurityBarsCmd
 
 from hikyuu_live.data.tdx.network.client import TdxConnection
-from hikyuu_live.data.tdx.network.decode import decode_bars, decode_float4
+from hikyuu_live.data.tdx.network.decode import _datetimes, decode_bars, decode_float4
 from hikyuu_live.errors import SourceDataError, SourceUnavailable
 from tests.standins import tdx_wire as w
 from tests.standins.tdx_server import Knobs
@@ -146,3 +148,13 @@ def test_fast_and_pytdx_decoding_agree_over_the_wire(servers):
         ours = conn.bars("SZ", "399001", 9, 0, 800, index=True)
         theirs = conn.pytdx_bars("SZ", "399001", 9, 0, 800, index=True)
     _assert_same(ours, theirs, 9)
+
+
+@pytest.mark.parametrize(("packed", "minutes", "expected"), [
+    ((2024 - 2004) * 2048 + 1231, 570, "2024-12-31T09:30"), ((2023 - 2004) * 2048 + 229, 900, None),
+    ((2024 - 2004) * 2048 + 1301, 570, None), ((2024 - 2004) * 2048 + 115, 1440, None),
+    ((2024 - 2004) * 2048 + 115, 6000, None)])  # the last: hour 100 must not roll into the next day
+def test_minute_bar_datetimes(packed, minutes, expected):
+    data = np.frombuffer(struct.pack("<HH", packed, minutes), dtype=np.uint8)
+    got = _datetimes(data, np.array([0]), minute=True)[0]
+    assert (np.isnat(got) and expected is None) or got == np.datetime64(expected, "us")

@@ -30,7 +30,7 @@ import numpy as np
 
 from hikyuu_live.data.barsource import ImportJob, SourceResult
 from hikyuu_live.data.codes import StockType, classify
-from hikyuu_live.data.datenum import from_ymd
+from hikyuu_live.data.datenum import from_number, ymd_datetimes
 from hikyuu_live.data.kdata import KDATA_DTYPE, KType
 from hikyuu_live.errors import ConfigError
 
@@ -43,7 +43,6 @@ LC_RECORD = np.dtype([("date", "<u2"), ("minutes", "<u2"), ("open", "<f4"), ("hi
 FOLDERS = {KType.DAY: ("lday", ".day"), KType.MIN: ("minline", ".lc1"), KType.MIN5: ("fzline", ".lc5")}
 THOUSANDTHS = ("15", "16", "18", "50", "51", "52", "56", "58", "900", "10", "11", "12")
 _NAME = re.compile(r"^(sh|sz|bj)(\d{6})\.(day|lc1|lc5)$", re.IGNORECASE)
-_NAT = np.datetime64("NaT", "us")
 
 
 def price_divisor(code: str) -> int:
@@ -56,23 +55,14 @@ def volume_divisor(market: str, code: str) -> int:
     return 1 if classify(market, code) is StockType.INDEX else 100
 
 
-def day_datetimes(date: np.ndarray) -> np.ndarray:
-    """``YYYYMMDD`` integers -> ``M8[us]`` at 00:00; impossible dates give NaT (the validator rejects them)."""
-    return from_ymd(date)
-
-
 def lc_datetimes(date: np.ndarray, minutes: np.ndarray) -> np.ndarray:
+    """``.lc1``/``.lc5`` packed dates (``(year - 2004) * 2048 + month * 100 + day``) and minutes of the day
+    -> ``M8[us]``; impossible dates or times give NaT (the validator rejects them)."""
     d = date.astype(np.int64)
-    y, rest = d // 2048 + 2004, d % 2048
-    m, day = rest // 100, rest % 100
+    ymd = (d // 2048 + 2004) * 10000 + d % 2048
     mins = minutes.astype(np.int64)
-    ok = (m >= 1) & (m <= 12) & (day >= 1) & (day <= 31) & (mins < 24 * 60)
-    months = ((y - 1970) * 12 + m - 1).astype("M8[M]")
-    days = months.astype("M8[D]") + (day - 1).astype("m8[D]")
-    out = days.astype("M8[us]") + (mins * 60_000_000).astype("m8[us]")
-    ok &= days.astype("M8[M]") == months
-    out[~ok] = _NAT
-    return out
+    # past 23:59 is 0 (NaT): an hour of 100 or more would carry into the day's digits
+    return from_number(np.where(mins < 24 * 60, ymd * 10000 + mins // 60 * 100 + mins % 60, 0))
 
 
 def day_key(after: np.datetime64) -> int:
@@ -113,7 +103,7 @@ def read_day(path: Path, market: str, code: str, after: np.datetime64 | None = N
     """Bars of a ``.day`` file (after ``after`` when given) in memory units."""
     raw = _tail(path, DAY_RECORD, lambda r: int(r["date"]), None if after is None else day_key(after))
     out = np.empty(len(raw), dtype=KDATA_DTYPE)
-    out["datetime"] = day_datetimes(raw["date"])
+    out["datetime"] = ymd_datetimes(raw["date"])
     div = float(price_divisor(code))
     for f in ("open", "high", "low", "close"):
         out[f] = raw[f] / div

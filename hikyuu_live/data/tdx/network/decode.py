@@ -23,6 +23,7 @@ import re
 
 import numpy as np
 
+from hikyuu_live.data.datenum import from_number
 from hikyuu_live.data.kdata import KDATA_DTYPE
 from hikyuu_live.errors import SourceDataError
 
@@ -110,16 +111,10 @@ def _datetimes(data: np.ndarray, starts: np.ndarray, minute: bool) -> np.ndarray
         year, month, day = ymd // 10000, (ymd % 10000) // 100, ymd % 100
         hour = np.zeros_like(year)
         minute_ = np.zeros_like(year)
-    ok = (year >= 1970) & (year <= 2200) & (month >= 1) & (month <= 12) & (day >= 1) & (hour < 24)
-    y = np.where(ok, year, 1970)
-    m = np.where(ok, month, 1)
-    d = np.where(ok, day, 1)
-    months = ((y - 1970) * 12 + (m - 1)).astype("M8[M]")
-    days = months.astype("M8[D]") + (d - 1).astype("m8[D]")
-    ok &= days.astype("M8[M]") == months  # day 31 of a 30-day month rolls over: not a date
-    out = days.astype("M8[us]") + (hour * 60 + minute_).astype("m8[m]").astype("m8[us]")
-    out[~ok] = np.datetime64("NaT")
-    return out
+    number = ((year * 100 + month) * 100 + day) * 10000 + hour * 100 + minute_
+    # 0 (NaT) before 1970 and past 23:59 (an hour of 100 or more would carry into the day's digits);
+    # from_number gives NaT to every other impossible date or time
+    return from_number(np.where((year >= 1970) & (hour < 24), number, 0))
 
 
 def decode_bars(body: bytes, category: int, *, index: bool = False) -> np.ndarray:
