@@ -144,20 +144,4 @@ def save_import_ini(cfg: ImportIni, path: str | Path | None = None) -> Path:
     return target
 
 
-__all__ = [
-    "ClickhouseSection",
-    "CollectSection",
-    "DisabledSection",
-    "EnableSection",
-    "Hdf5Section",
-    "ImportIni",
-    "KTypeSection",
-    "MysqlSection",
-    "PytdxSection",
-    "QuotationSection",
-    "SchedSection",
-    "TdxSection",
-    "import_ini_values",
-    "load_import_ini",
-    "save_import_ini",
-]
+__all__ = ["ImportIni", "import_ini_values", "load_import_ini", "save_import_ini"]
