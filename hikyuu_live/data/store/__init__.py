@@ -8,7 +8,6 @@ imported only when its backend is chosen; ``open_store(config)`` builds and open
 
 from __future__ import annotations
 
-import importlib
 import logging
 from typing import Any
 
@@ -16,6 +15,7 @@ from hikyuu_live.config import HikyuuIni, ImportIni
 from hikyuu_live.data.store.base import KDataStore, StoreStats, split_code
 from hikyuu_live.data.store.baseinfo import MarketRecord, StockRecord, StockTypeRecord
 from hikyuu_live.errors import ConfigError
+from hikyuu_live.registry import load_registered
 
 log = logging.getLogger(__name__)
 
@@ -28,11 +28,7 @@ REGISTRY = {
 
 def make_store(name: str, **options: Any) -> KDataStore:
     """The store registered as ``name`` (not opened); ConfigError listing the valid names otherwise."""
-    target = REGISTRY.get(str(name).strip().lower())
-    if target is None:
-        raise ConfigError(f"unknown store; valid: {', '.join(sorted(REGISTRY))}", key="type", value=name)
-    module, cls = target.split(":")
-    return getattr(importlib.import_module(module), cls)(**options)
+    return load_registered(REGISTRY, name, what="store", key="type", fold=True)(**options)
 
 
 def store_options(cfg: HikyuuIni | ImportIni) -> tuple[str, dict[str, Any]]:

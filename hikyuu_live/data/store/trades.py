@@ -13,7 +13,6 @@ first), so re-running an import never duplicates a row; ``commit`` makes them du
 
 from __future__ import annotations
 
-import importlib
 import logging
 from collections.abc import Iterable
 from typing import Any, ClassVar
@@ -23,7 +22,7 @@ import numpy as np
 from hikyuu_live.data.store.base import split_code
 from hikyuu_live.data.store.sqlbase import FINANCE_COLUMNS
 from hikyuu_live.data.tradedata import KINDS
-from hikyuu_live.errors import ConfigError
+from hikyuu_live.registry import load_registered
 
 log = logging.getLogger(__name__)
 
@@ -38,11 +37,7 @@ FINANCE_FIELDS = ("updated_date", "ipo_date", "province", "industry", *FINANCE_C
 
 def make_trade_store(name: str, **options: Any) -> TradeStore:
     """The trade store of backend ``name`` with ``make_store``'s options (not opened)."""
-    target = REGISTRY.get(str(name).strip().lower())
-    if target is None:
-        raise ConfigError(f"unknown store; valid: {', '.join(sorted(REGISTRY))}", key="type", value=name)
-    module, cls = target.split(":")
-    return getattr(importlib.import_module(module), cls)(**options)
+    return load_registered(REGISTRY, name, what="store", key="type", fold=True)(**options)
 
 
 def _checked(kind: str, rows: np.ndarray, code: str) -> np.ndarray:

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import importlib
 from typing import Any
 
 from hikyuu_live.data.server.tickstore.base import TickStore, unique_by_seq
 from hikyuu_live.data.server.tickstore.saver import SaverStats, TickSaver
-from hikyuu_live.errors import ConfigError
+from hikyuu_live.registry import load_registered
 
 REGISTRY = {
     "clickhouse": "hikyuu_live.data.server.tickstore.clickhouse:ClickHouseTickStore",
@@ -18,11 +17,7 @@ REGISTRY = {
 
 def make_tick_store(name: str, *args: Any, **kwargs: Any) -> TickStore:
     """Build the store registered as ``name`` (its driver is imported only now)."""
-    target = REGISTRY.get(name)
-    if target is None:
-        raise ConfigError(f"unknown tick store; valid: {', '.join(sorted(REGISTRY))}", key="tick_store", value=name)
-    module, cls = target.split(":")
-    return getattr(importlib.import_module(module), cls)(*args, **kwargs)
+    return load_registered(REGISTRY, name, what="tick store", key="tick_store")(*args, **kwargs)
 
 
 __all__ = ["REGISTRY", "SaverStats", "TickSaver", "TickStore", "make_tick_store", "unique_by_seq"]
