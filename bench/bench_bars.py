@@ -17,9 +17,9 @@ import numpy as np
 
 from bench.common import summary_ms, verdict
 from hikyuu_live.clock import EXCHANGE_TZ, FakeClock
-from hikyuu_live.data.bars import LiveBars
-from hikyuu_live.data.kdata import KType
-from hikyuu_live.data.spot import market_codes
+from hikyuu_live.model.bars import LiveBars
+from hikyuu_live.model.kdata import KType
+from hikyuu_live.model.spot import market_codes
 from hikyuu_live.strategy.runtime import Strategy
 from tests.spot_factory import make_spots
 

@@ -13,8 +13,8 @@ import statistics
 import numpy as np
 
 from bench.common import summary_ms, time_runs, verdict
-from hikyuu_live.data.codec import BatchMeta, decode_spotlist, encode_spots
-from hikyuu_live.data.flat.builder import build_spotlist, read_spotlist
+from hikyuu_live.model.codec import BatchMeta, decode_spotlist, encode_spots
+from hikyuu_live.model.flat.builder import build_spotlist, read_spotlist
 from tests.spot_factory import make_spots
 
 

@@ -23,11 +23,11 @@ from pathlib import Path
 from bench.common import summary_ms, verdict
 from hikyuu_live.bus import QuotePublisher
 from hikyuu_live.clock import LiveClock
-from hikyuu_live.data.calendar import TradingCalendar
-from hikyuu_live.data.codes import universe
 from hikyuu_live.fetcher.collector import Collector
 from hikyuu_live.fetcher.schedule import Phase, PollSchedule
 from hikyuu_live.fetcher.stock.zh_stock_a_qq import QQSpotSource, parse_qq
+from hikyuu_live.model.calendar import TradingCalendar
+from hikyuu_live.model.codes import universe
 from tests.standins.qq_server import QQServer, tencent_universe
 
 ROOT = Path(__file__).resolve().parents[1]

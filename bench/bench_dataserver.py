@@ -33,10 +33,10 @@ from pathlib import Path
 import numpy as np
 
 from bench.common import pct, verdict
-from hikyuu_live.data.server import BufferServerClient
-from hikyuu_live.data.server.protocol import Limits, decode_answer, decode_request, encode_ok, encode_request
-from hikyuu_live.data.spot import market_codes
+from hikyuu_live.dataserver import BufferServerClient
+from hikyuu_live.dataserver.protocol import Limits, decode_answer, decode_request, encode_ok, encode_request
 from hikyuu_live.errors import HikyuuLiveError
+from hikyuu_live.model.spot import market_codes
 
 ROOT = Path(__file__).resolve().parents[1]
 PUBLISHER = Path(__file__).with_name("dataserver_publisher_child.py")

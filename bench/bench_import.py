@@ -31,13 +31,12 @@ from pathlib import Path
 import h5py
 import numpy as np
 
-import hikyuu_live.data.store.mysqlext  # noqa: F401 - before pytdx.reader brings pandas (see there)
 from bench.common import verdict
 from hikyuu_live.data.importer import Importer, ImportOptions
-from hikyuu_live.data.kdata import KType
-from hikyuu_live.data.store import make_store
-from hikyuu_live.data.store.h5 import H5_DTYPE
-from hikyuu_live.data.tdx.files import LocalTdxSource, read_day
+from hikyuu_live.model.kdata import KType
+from hikyuu_live.store import make_store
+from hikyuu_live.store.hdf5.kdata import H5_DTYPE
+from hikyuu_live.tdx.files import LocalTdxSource, read_day
 from scripts.make_tdx_vipdoc import make_large_market
 
 DAY_ONLY = ImportOptions(ktypes=(KType.DAY,))

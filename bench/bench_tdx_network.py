@@ -28,12 +28,12 @@ import numpy as np
 from bench.common import verdict
 from hikyuu_live.clock import EXCHANGE_TZ, FakeClock
 from hikyuu_live.data.importer import Importer, ImportOptions
-from hikyuu_live.data.kdata import KType
-from hikyuu_live.data.store import make_store
-from hikyuu_live.data.tdx.network.decode import decode_bars
-from hikyuu_live.data.tdx.network.hosts import TdxHost
-from hikyuu_live.data.tdx.network.source import NetworkOptions, NetworkSource
-from hikyuu_live.data.validate import check_bars
+from hikyuu_live.model.kdata import KType
+from hikyuu_live.model.validate import check_bars
+from hikyuu_live.store import make_store
+from hikyuu_live.tdx.network.decode import decode_bars
+from hikyuu_live.tdx.network.hosts import TdxHost
+from hikyuu_live.tdx.network.source import NetworkOptions, NetworkSource
 from tests.standins import tdx_wire as w
 from tests.standins.tdx_market import MarketData, synthetic_securities
 

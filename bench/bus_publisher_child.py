@@ -19,7 +19,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import pynng  # noqa: E402
 
 from hikyuu_live.bus import END_MARKER, SPOT_TOPIC, START_MARKER, QuotePublisher  # noqa: E402
-from hikyuu_live.data.flat.builder import build_spotlist  # noqa: E402
+from hikyuu_live.model.flat.builder import build_spotlist  # noqa: E402
 from tests.spot_factory import make_spots  # noqa: E402
 
 

@@ -14,8 +14,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import numpy as np  # noqa: E402
 
-from hikyuu_live.data.server import BufferServerClient  # noqa: E402
-from hikyuu_live.data.spot import market_codes  # noqa: E402
+from hikyuu_live.dataserver import BufferServerClient  # noqa: E402
+from hikyuu_live.model.spot import market_codes  # noqa: E402
 
 
 def main() -> None:

@@ -9,9 +9,24 @@ from __future__ import annotations
 
 
 class HikyuuLiveError(Exception):
-    """Base of every error raised on purpose by hikyuu_live."""
+    """Base of every error raised on purpose by hikyuu_live.
+
+    ``retryable`` says whether the same call may succeed if made again (a timeout, a dropped connection)
+    or never will (a 404, a schema error). Each class has a default; ``retryable=`` overrides it for one
+    error, e.g. ``SourceUnavailable("HTTP 404", retryable=False)``. Retry policies ask ``is_retryable``.
+    """
 
     retryable: bool = False
+
+    def __init__(self, *args: object, retryable: bool | None = None) -> None:
+        super().__init__(*args)
+        if retryable is not None:
+            self.retryable = retryable
+
+
+def is_retryable(error: BaseException) -> bool:
+    """The one predicate every retry policy uses: only our errors that say so are retried."""
+    return isinstance(error, HikyuuLiveError) and error.retryable
 
 
 class ConfigError(HikyuuLiveError):

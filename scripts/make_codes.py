@@ -1,4 +1,4 @@
-"""Generate ``hikyuu_live/data/codes_a.csv``: the fallback universe shipped in the package.
+"""Generate ``hikyuu_live/model/codes_a.csv``: the fallback universe shipped in the package.
 
 About 5,500 codes (92 Tencent requests of 60) in the real numbering ranges of every board (SH/SZ main,
 ChiNext, STAR, BJ), indices (SH 000xxx, SZ 399xxx, BJ 899xxx) and ETFs (SH 51x/56x/588, SZ 159),

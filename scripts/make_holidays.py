@@ -1,4 +1,4 @@
-"""Regenerate ``hikyuu_live/data/holidays.txt``: weekdays on which the Shanghai and Shenzhen exchanges are
+"""Regenerate ``hikyuu_live/model/holidays.txt``: weekdays on which the Shanghai and Shenzhen exchanges are
 closed, 2005 up to the last year announced.
 
 Source: the XSHG calendar of the ``exchange-calendars`` package (install it for this script only:

@@ -11,7 +11,7 @@ and day bars of those days are exactly its aggregates (what TDX writes).
 Large market (``--large 5000 --days 2500 --out DIR``, or ``make_large_market`` from the benchmark):
 day files only, vectorised, about 0.3 s per million bars.
 
-Deterministic: fixed seeds, no clock. File layouts are in ``hikyuu_live/data/tdx/files.py``.
+Deterministic: fixed seeds, no clock. File layouts are in ``hikyuu_live/tdx/files.py``.
 """
 
 from __future__ import annotations
@@ -24,8 +24,8 @@ from pathlib import Path
 
 import numpy as np
 
-from hikyuu_live.data.calendar import TradingCalendar
-from hikyuu_live.data.tdx.files import DAY_RECORD, LC_RECORD, price_divisor
+from hikyuu_live.model.calendar import TradingCalendar
+from hikyuu_live.tdx.files import DAY_RECORD, LC_RECORD, price_divisor
 
 ROOT = Path(__file__).resolve().parents[1]
 LAST_DAY = date(2026, 11, 23)

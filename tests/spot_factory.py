@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from hikyuu_live.data.spot import BOOK_LEVELS, empty_spots
+from hikyuu_live.model.spot import BOOK_LEVELS, empty_spots
 
 NAMES = ["浦发银行", "平安银行", "", "贵州茅台", "ST中天", "XD上海银", "中国平安A", "N新股"]
 

@@ -27,9 +27,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from hikyuu_live.data.codec import DecodedBatch, decode_spotlist
-from hikyuu_live.data.spot import SPOT_DTYPE
 from hikyuu_live.errors import DecodeError
+from hikyuu_live.model.codec import DecodedBatch, decode_spotlist
+from hikyuu_live.model.spot import SPOT_DTYPE
 
 log = logging.getLogger(__name__)
 

@@ -8,7 +8,6 @@ heartbeat when it has nothing else to send.
 
 from __future__ import annotations
 
-import enum
 import logging
 import math
 import threading
@@ -20,20 +19,15 @@ import numpy as np
 import pynng
 
 from hikyuu_live.bus.framing import END_MARKER, SPOT_TOPIC, START_MARKER, Heartbeat, encode_heartbeat
-from hikyuu_live.data.codec import BatchMeta, encode_spots
-from hikyuu_live.data.spot import SPOT_DTYPE
 from hikyuu_live.errors import BusBroken, BusClosed
+from hikyuu_live.model.codec import BatchMeta, encode_spots
+from hikyuu_live.model.spot import SPOT_DTYPE
+from hikyuu_live.model.state import State
 
 log = logging.getLogger(__name__)
 
-#: nng refuses larger queue sizes (dependencies.md).
+#: nng refuses larger queue sizes.
 MAX_BUFFER_MSGS = 8192
-
-
-class State(enum.Enum):
-    NEW = "new"
-    RUNNING = "running"
-    CLOSED = "closed"
 
 
 @dataclass(slots=True)
@@ -155,6 +149,7 @@ class QuotePublisher:
         self._sock: pynng.Pub0 | None = None
         self._cycle_id = 0
         self._lock = threading.Lock()
+        self._stats_lock = threading.Lock()  # ``stats`` is written by every thread that sends
         self._last_send = 0.0
         self._stop = threading.Event()
         self._hb_thread: threading.Thread | None = None
@@ -249,20 +244,22 @@ class QuotePublisher:
         except pynng.NNGException as e:
             raise BusBroken(str(e)) from e
         self._last_send = time.monotonic()
-        st = self.stats
-        st.messages += 1
-        st.bytes += len(msg)
-        st.spots += spots
+        with self._stats_lock:  # sent from the source's worker threads at once: no lost counts
+            st = self.stats
+            st.messages += 1
+            st.bytes += len(msg)
+            st.spots += spots
 
     def _cycle_finished(self, cyc: CycleWriter, seconds: float, abandoned: bool) -> None:
-        st = self.stats
-        if abandoned:
-            st.abandoned_cycles += 1
-            return
-        st.cycles += 1
-        st.last_cycle_s = seconds
-        st.last_cycle_spots = cyc.spots
-        st.last_cycle_end_us = _now_us()
+        with self._stats_lock:
+            st = self.stats
+            if abandoned:
+                st.abandoned_cycles += 1
+                return
+            st.cycles += 1
+            st.last_cycle_s = seconds
+            st.last_cycle_spots = cyc.spots
+            st.last_cycle_end_us = _now_us()
         log.debug("cycle=%d messages=%d spots=%d seconds=%.4f", cyc.cycle_id, cyc.msg_count, cyc.spots, seconds)
 
     def _heartbeat_loop(self) -> None:
@@ -273,7 +270,8 @@ class QuotePublisher:
             hb = Heartbeat(self.session_id, self._cycle_id, _now_us(), interval)
             try:
                 self._send(encode_heartbeat(hb))
-                self.stats.heartbeats += 1
+                with self._stats_lock:
+                    self.stats.heartbeats += 1
             except BusClosed:
                 return
             except Exception:

@@ -22,8 +22,8 @@ from dataclasses import dataclass
 
 import pynng
 
-from hikyuu_live.bus.publisher import State
 from hikyuu_live.errors import BusBroken, BusClosed, BusTimeout
+from hikyuu_live.model.state import State
 
 log = logging.getLogger(__name__)
 
@@ -125,7 +125,8 @@ class RequestServer:
         try:
             return self._handler(body)
         except Exception as e:  # the handler should not raise; if it does, still answer
-            self.stats.handler_errors += 1
+            with self._lock:  # counters are written by every worker thread
+                self.stats.handler_errors += 1
             log.exception("request handler failed")
             if self._on_error is None:
                 return None
@@ -160,10 +161,12 @@ class RequestServer:
             except pynng.Closed:
                 break
             except pynng.NNGException as e:
-                st.send_errors += 1
+                with self._lock:
+                    st.send_errors += 1
                 log.warning("send failed on %s: %s", self.address, e)
                 continue
-            st.bytes_out += len(reply)
+            with self._lock:
+                st.bytes_out += len(reply)
         try:
             ctx.close()
         except pynng.NNGException:

@@ -26,10 +26,11 @@ import numpy as np
 import pynng
 
 from hikyuu_live.bus.framing import EXT_TOPIC, SPOT_TOPIC, CycleAssembler, CycleReport, SubscriberStats
-from hikyuu_live.bus.publisher import MAX_BUFFER_MSGS, State
-from hikyuu_live.data.codec import DecodedBatch
-from hikyuu_live.data.spot import SPOT_DTYPE, Spot, market_codes, spot_from_row
+from hikyuu_live.bus.publisher import MAX_BUFFER_MSGS
 from hikyuu_live.errors import BusBroken, BusClosed
+from hikyuu_live.model.codec import DecodedBatch
+from hikyuu_live.model.spot import SPOT_DTYPE, Spot, market_codes, spot_from_row
+from hikyuu_live.model.state import State
 
 log = logging.getLogger(__name__)
 

@@ -1,6 +1,6 @@
 """``importdata-gui.ini``: what to import, from where, into which store, and how to collect quotes.
 
-Every section and key of the original's template (reference §1.3); the defaults and where they differ
+Every section and key of the original's template; the defaults and where they differ
 from the original GUI's fallbacks are listed in ``import_sections.py``. No section is required: a
 missing one reads as the template's. Exactly one of ``[hdf5]``, ``[mysql]``, ``[clickhouse]`` must be
 enabled (the original GUI's radio buttons guaranteed it; a hand-edited file may not).

@@ -1,4 +1,4 @@
-"""The sections of ``importdata-gui.ini`` (reference §1.3), one frozen dataclass each.
+"""The sections of ``importdata-gui.ini``, one frozen dataclass each.
 
 Defaults are the original template's, so a missing key reads as if the template had written it.
 Where the original GUI fell back to something else for a missing key, one value is used for both:

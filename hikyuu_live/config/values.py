@@ -126,7 +126,7 @@ def parse_url(text: str) -> str:
 def parse_hosts(text: str) -> str | None:
     """``[pytdx] hosts``: ``host:port`` entries separated by commas (``name=host:port`` also accepted).
 
-    Kept as text (``data/tdx/network/hosts.py`` builds the host list); checked here so a typo fails at load.
+    Kept as text (``tdx/network/hosts.py`` builds the host list); checked here so a typo fails at load.
     """
     v = text.strip()
     if not v:

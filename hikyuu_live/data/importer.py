@@ -27,13 +27,13 @@ from datetime import date, datetime
 import numpy as np
 
 from hikyuu_live.clock import EXCHANGE_TZ, Clock, LiveClock
-from hikyuu_live.data.barsource import BarSource, ImportJob
-from hikyuu_live.data.calendar import TradingCalendar
-from hikyuu_live.data.codes import StockType, classify, shipped_codes
-from hikyuu_live.data.kdata import KType
-from hikyuu_live.data.store.base import KDataStore
-from hikyuu_live.data.store.baseinfo import HKU_TYPE, MARKET_ROWS, MARKETS, QUOTATION_TYPES, StockRecord, ymd
-from hikyuu_live.data.validate import Quarantine, split_valid
+from hikyuu_live.model.calendar import TradingCalendar
+from hikyuu_live.model.codes import StockType, classify, shipped_codes
+from hikyuu_live.model.kdata import KType
+from hikyuu_live.model.validate import Quarantine, split_valid
+from hikyuu_live.store.base import KDataStore
+from hikyuu_live.store.baseinfo import HKU_TYPE, MARKET_ROWS, MARKETS, QUOTATION_TYPES, StockRecord, ymd
+from hikyuu_live.tdx.base import BarSource, ImportJob
 
 log = logging.getLogger(__name__)
 

@@ -19,16 +19,16 @@ from datetime import date, timedelta
 
 from hikyuu_live.clock import EXCHANGE_TZ, Clock, LiveClock
 from hikyuu_live.config import ImportIni
-from hikyuu_live.data.calendar import TradingCalendar
-from hikyuu_live.data.codes import StockType, classify
-from hikyuu_live.data.store.base import KDataStore
-from hikyuu_live.data.store.baseinfo import ymd
-from hikyuu_live.data.store.trades import TradeStore
-from hikyuu_live.data.tdx.blocks import read_blocks
-from hikyuu_live.data.tdx.network.jobs import FinanceJob, TimeLineJob, TransJob, XdxrJob
-from hikyuu_live.data.tdx.network.pool import Outcome
-from hikyuu_live.data.tdx.network.source import DAY_FINAL_AT, NetworkSource, network_source
-from hikyuu_live.data.tdx.network.weights import WEIGHT_FIELDS, WeightRow, finance_row, xdxr_to_weights
+from hikyuu_live.model.calendar import TradingCalendar
+from hikyuu_live.model.codes import StockType, classify
+from hikyuu_live.store.base import KDataStore
+from hikyuu_live.store.baseinfo import ymd
+from hikyuu_live.store.trades import TradeStore
+from hikyuu_live.tdx.blocks import read_blocks
+from hikyuu_live.tdx.network.jobs import FinanceJob, TimeLineJob, TransJob, XdxrJob
+from hikyuu_live.tdx.network.pool import Outcome
+from hikyuu_live.tdx.network.source import DAY_FINAL_AT, NetworkSource, network_source
+from hikyuu_live.tdx.network.weights import WEIGHT_FIELDS, WeightRow, finance_row, xdxr_to_weights
 
 log = logging.getLogger(__name__)
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 import enum
 import importlib
 import socket
-import sqlite3
 import sys
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
@@ -18,8 +17,9 @@ from pathlib import Path
 
 from hikyuu_live.clock import EXCHANGE_TZ, Clock, LiveClock
 from hikyuu_live.config import HIKYUU_INI, IMPORT_INI, HikyuuIni, ImportIni, load_hikyuu_ini, load_import_ini
-from hikyuu_live.data.calendar import TradingCalendar
-from hikyuu_live.errors import ConfigError
+from hikyuu_live.errors import ConfigError, StoreUnavailable
+from hikyuu_live.model.calendar import TradingCalendar
+from hikyuu_live.store import make_store, store_options
 
 
 class Status(enum.StrEnum):
@@ -74,22 +74,6 @@ def check_config(ctx: DoctorContext) -> CheckResult:
     return CheckResult("config", Status.OK, f"{ctx.home / HIKYUU_INI} and {IMPORT_INI} are valid")
 
 
-def _ymd(value: int) -> date:
-    """``YYYYMMDD`` -> date."""
-    return date(value // 10**4, value // 100 % 100, value % 100)
-
-
-def _hdf5_last_date(path: Path, table: str) -> date | None:
-    import h5py
-    import numpy as np
-
-    with h5py.File(path, "r") as f:
-        ds = f.get(f"data/{table}")
-        if ds is None or not len(ds):
-            return None
-        return _ymd(int(np.asarray(ds[-1:]["datetime"])[0]) // 10**4)
-
-
 def check_store(ctx: DoctorContext) -> CheckResult:
     cfg = ctx.hikyuu
     if cfg is None:
@@ -111,44 +95,15 @@ def check_store(ctx: DoctorContext) -> CheckResult:
 
 
 def _store_last_date(cfg: HikyuuIni) -> date | None:
-    kd = cfg.kdata
-    if cfg.backend == "hdf5":
-        db = cfg.baseinfo.db
-        if not db or not Path(db).is_file():
-            raise FileNotFoundError(f"base info {db} missing")
-        with sqlite3.connect(f"file:{db}?mode=ro", uri=True) as con:
-            tables = {r[0].lower() for r in con.execute("SELECT name FROM sqlite_master WHERE type='table'")}
-        missing = {"market", "stocktypeinfo", "stock", "block", "blockindex"} - tables
-        if missing:
-            raise RuntimeError(f"{db} lacks tables {sorted(missing)} that Hikyuu needs")
-        day = kd.files.get("sh_day")
-        if not day or not Path(day).is_file():
-            raise FileNotFoundError(f"{day} missing")
-        return _hdf5_last_date(Path(day), "SH000001")
-    if cfg.backend == "mysql":
-        import mysql.connector
-
-        con = mysql.connector.connect(host=kd.host, port=kd.port or 3306, user=kd.usr, password=kd.pwd or "",
-                                      connection_timeout=3)
-        try:
-            cur = con.cursor()
-            cur.execute("SELECT MAX(date) FROM `sh_day`.`000001`")
-            (value,) = cur.fetchone()
-        finally:
-            con.close()
-        return None if value is None else _ymd(int(value) // 10**4)
-    if cfg.backend == "clickhouse":
-        import clickhouse_connect
-
-        from hikyuu_live.data.store import store_options
-
-        # hikyuu.ini's port is the native one Hikyuu's C++ client speaks; we speak HTTP ([kdata] http_port)
-        _, o = store_options(cfg)
-        client = clickhouse_connect.get_client(host=o["host"], port=o["port"], username=o["user"],
-                                               password=o["password"], compress=False, connect_timeout=3)
-        value = client.command("SELECT max(date) FROM hku_data.day_k WHERE market = 'SH' AND code = '000001'")
-        return None if not value or str(value).startswith("1970") else datetime.fromisoformat(str(value)).date()
-    raise RuntimeError(f"kdata type {cfg.backend} has no reachability check")
+    """The newest day bar of SH000001 in the store ``cfg`` names, read through the store adapter without
+    creating anything; StoreUnavailable (or ConfigError) saying why it cannot be read."""
+    name, options = store_options(cfg)  # ClickHouse: the HTTP port ([kdata] http_port), not the native one
+    health = make_store(name, **options).check("SH000001", timeout_s=3.0)
+    if health.missing_tables:
+        raise StoreUnavailable(f"{health.server}: base info lacks tables {list(health.missing_tables)} "
+                               "that Hikyuu needs")
+    day = health.newest_day
+    return None if day is None else day.astype("M8[D]").astype(date)
 
 
 def check_calendar(ctx: DoctorContext) -> CheckResult:

@@ -25,10 +25,10 @@ import numpy as np
 
 from hikyuu_live.bus import QuotePublisher
 from hikyuu_live.clock import EXCHANGE_TZ, Clock
-from hikyuu_live.data.calendar import TradingCalendar
-from hikyuu_live.data.codes import CodeInfo
 from hikyuu_live.fetcher.metrics import CollectorMetrics
 from hikyuu_live.fetcher.stock.zh_stock_a_qmt import QmtSpotSource, qmt_symbol, ticks_to_spots
+from hikyuu_live.model.calendar import TradingCalendar
+from hikyuu_live.model.codes import CodeInfo
 
 log = logging.getLogger(__name__)
 

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
 from hikyuu_live.clock import EXCHANGE_TZ, Clock
-from hikyuu_live.data.calendar import TradingCalendar
+from hikyuu_live.model.calendar import TradingCalendar
 
 
 @dataclass(frozen=True, slots=True)

@@ -2,7 +2,7 @@
 
 The universe is every valid A-share, ChiNext, STAR, BJ, index and ETF code of the store's base info (the
 ``Stock`` table ``importdata`` fills) when the store described by ``hikyuu.ini`` exists and has any, else the
-list shipped in the package (``data/codes_a.csv``). The calendar is the shipped holiday list joined with
+list shipped in the package (``model/codes_a.csv``). The calendar is the shipped holiday list joined with
 the store's ``Holiday`` table and with ``<config home>/holidays.txt`` when present.
 
 A store that cannot be reached (database down, unreadable file) is not a reason to stop collecting
@@ -18,8 +18,9 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
-from hikyuu_live.data.calendar import HOLIDAYS_FILE, TradingCalendar
-from hikyuu_live.data.codes import COLLECTED_TYPES, CodeInfo, StockType, shipped_codes, universe
+from hikyuu_live.config.holidays import HOLIDAYS_FILE, load_calendar
+from hikyuu_live.model.calendar import TradingCalendar
+from hikyuu_live.model.codes import COLLECTED_TYPES, CodeInfo, StockType, shipped_codes, universe
 
 log = logging.getLogger(__name__)
 
@@ -32,7 +33,7 @@ class MarketInfo:
 
 
 def _calendar(home: Path) -> TradingCalendar:
-    cal = TradingCalendar.load(home)
+    cal = load_calendar(home)
     if (home / HOLIDAYS_FILE).is_file():
         log.info("holidays from %s joined (list covers up to %d)", home / HOLIDAYS_FILE, cal.covers_until)
     return cal
@@ -46,7 +47,7 @@ def _store_base_info(home: Path, types: frozenset[StockType]) -> tuple[list[Code
     if not path.is_file():
         return None
     cfg = load_hikyuu_ini(path)
-    from hikyuu_live.data.store import open_store, store_options
+    from hikyuu_live.store import open_store, store_options
 
     name, options = store_options(cfg)
     if name == "hdf5":

@@ -42,7 +42,6 @@ from hikyuu_live.config import (
     update_ini,
 )
 from hikyuu_live.config.ini import read_ini
-from hikyuu_live.data.calendar import TradingCalendar
 from hikyuu_live.errors import ConfigError
 from hikyuu_live.gui.widgets.collect_tab import CollectTab
 from hikyuu_live.gui.widgets.import_tab import ImportTab
@@ -51,6 +50,7 @@ from hikyuu_live.gui.widgets.preload_tab import PreloadTab
 from hikyuu_live.gui.widgets.run_import_tab import RunImportTab
 from hikyuu_live.gui.widgets.storage_tab import StorageTab
 from hikyuu_live.gui.widgets.strategy_tab import StrategyTab
+from hikyuu_live.model.calendar import TradingCalendar
 
 
 class MainWindow(QMainWindow):

@@ -3,7 +3,7 @@
 It subscribes to the collector like any strategy (``--quotation-server``, default from hikyuu.ini),
 and answers NNG request/reply on ``--addr`` in Hikyuu's dataserver protocol (``market``, ``tick``) plus
 ``snapshot`` and ``status``: Hikyuu's own ``get_data_from_buffer_server`` and
-``get_spot_from_buffer_server`` work against it, and so do ours in ``hikyuu_live.data.server``.
+``get_spot_from_buffer_server`` work against it, and so do ours in ``hikyuu_live.dataserver``.
 
   --buf    keep today's ticks and live bars in memory (needed by market and tick); 124 bytes per tick
            in memory (about 140 allocated), bounded by --buf-max-mb (oldest ticks dropped past it)
@@ -39,12 +39,12 @@ from hikyuu_live.config import (
     load_import_ini,
 )
 from hikyuu_live.config.values import parse_bool
-from hikyuu_live.data.calendar import TradingCalendar
-from hikyuu_live.data.kdata import parse_ktype
-from hikyuu_live.data.server import DataServer, DataServerConfig, Limits
-from hikyuu_live.data.server.tickstore import TickStore, make_tick_store
+from hikyuu_live.dataserver import DataServer, DataServerConfig, Limits
 from hikyuu_live.errors import ConfigError, HikyuuLiveError
 from hikyuu_live.gui.common import EXIT_FAILURE, EXIT_OK, EXIT_USAGE, setup_logging, stop_on_signals
+from hikyuu_live.model.calendar import TradingCalendar
+from hikyuu_live.model.kdata import parse_ktype
+from hikyuu_live.store.ticks import TickStore, make_tick_store
 
 log = logging.getLogger("dataserver")
 

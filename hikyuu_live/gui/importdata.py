@@ -31,16 +31,17 @@ from typing import Any
 
 from hikyuu_live.clock import EXCHANGE_TZ
 from hikyuu_live.config import IMPORT_INI, ImportIni, config_home, generate_default_config, load_import_ini
-from hikyuu_live.data.barsource import BarSource
 from hikyuu_live.data.importer import Importer, ImportOptions
-from hikyuu_live.data.kdata import KType
 from hikyuu_live.data.netextras import ExtrasImporter, extras_plan
-from hikyuu_live.data.store import make_store, split_code, store_options
-from hikyuu_live.data.store.baseinfo import QUOTATION_TYPES
-from hikyuu_live.data.store.trades import make_trade_store
+from hikyuu_live.data.quarantine import write_quarantine_csv
 from hikyuu_live.errors import ConfigError, HikyuuLiveError, SourceError, StoreError, StoreUnavailable
 from hikyuu_live.gui.common import EXIT_FAILURE, EXIT_OK, EXIT_USAGE, setup_logging, stop_on_signals
 from hikyuu_live.gui.import_progress import make_progress, summary
+from hikyuu_live.model.kdata import KType
+from hikyuu_live.store import make_store, split_code, store_options
+from hikyuu_live.store.baseinfo import QUOTATION_TYPES
+from hikyuu_live.store.trades import make_trade_store
+from hikyuu_live.tdx.base import BarSource
 
 log = logging.getLogger("importdata")
 
@@ -48,8 +49,8 @@ EXIT_STORE, EXIT_SOURCE, EXIT_INTERRUPTED = 3, 4, 5
 ONLY = {"day": KType.DAY, "min": KType.MIN, "min5": KType.MIN5}
 #: bar sources by name: "module:factory", factory(cfg: ImportIni, tdx_dir: str | None) -> BarSource
 SOURCES = {
-    "tdx": "hikyuu_live.data.tdx.files:LocalTdxSource",
-    "pytdx": "hikyuu_live.data.tdx.network.source:network_source",
+    "tdx": "hikyuu_live.tdx.files:LocalTdxSource",
+    "pytdx": "hikyuu_live.tdx.network.source:network_source",
 }
 
 
@@ -160,7 +161,7 @@ def run(args: argparse.Namespace) -> int:
             print(describe(), flush=True)
     if report.quarantine.total:
         stamp = datetime.now(EXCHANGE_TZ).strftime("%Y%m%d-%H%M%S")
-        out = report.quarantine.write_csv(args.quarantine or home / "quarantine" / f"import-{stamp}.csv")
+        out = write_quarantine_csv(report.quarantine, args.quarantine or home / "quarantine" / f"import-{stamp}.csv")
         print(f"rejected bars: {out}", flush=True)
     return EXIT_INTERRUPTED if report.interrupted else EXIT_OK
 

@@ -21,8 +21,8 @@ from typing import TextIO
 import numpy as np
 
 from hikyuu_live.bus import CycleReport, SpotSubscriber
-from hikyuu_live.data.spot import array_to_spots, market_codes
 from hikyuu_live.gui.common import EXIT_FAILURE, EXIT_OK, setup_logging, stop_on_signals
+from hikyuu_live.model.spot import array_to_spots, market_codes
 
 log = logging.getLogger("spot_listen")
 DEFAULT_ADDRESS = "ipc:///tmp/hikyuu_real.ipc"

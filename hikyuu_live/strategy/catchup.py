@@ -15,8 +15,8 @@ from datetime import date
 
 import numpy as np
 
-from hikyuu_live.data.kdata import KDATA_DTYPE, KType
 from hikyuu_live.errors import HikyuuLiveError
+from hikyuu_live.model.kdata import KDATA_DTYPE, KType
 
 log = logging.getLogger(__name__)
 
@@ -30,7 +30,7 @@ def catch_up(addr: str, codes: list[str], ktypes: tuple[KType, ...], history: di
 
     Returns None (and changes nothing) when the dataserver cannot be reached or refuses.
     """
-    from hikyuu_live.data.server.client import BufferServerClient
+    from hikyuu_live.dataserver.client import BufferServerClient
 
     start = np.datetime64(today, "us")
     try:

@@ -12,7 +12,7 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
-from hikyuu_live.data.kdata import KType, parse_ktype
+from hikyuu_live.model.kdata import KType, parse_ktype
 
 MUST_LOAD = ("SH000001", "SH000300")
 DEFAULT_PRELOAD = 1000

@@ -47,9 +47,9 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 
-from hikyuu_live.data.codes import FUND_TYPES, StockType, classify
-from hikyuu_live.data.codes import price_tick as price_tick  # one source for the tick; re-exported here
 from hikyuu_live.errors import OrderRejected
+from hikyuu_live.model.codes import FUND_TYPES, StockType, classify
+from hikyuu_live.model.codes import price_tick as price_tick  # one source for the tick; re-exported here
 
 #: first trading day on which main-board ST/*ST names trade within 10% instead of 5%
 ST_MAIN_BOARD_10PCT_FROM = date(2025, 7, 7)

@@ -15,8 +15,8 @@ from pathlib import Path
 
 import numpy as np
 
-from hikyuu_live.data.kdata import KType
 from hikyuu_live.errors import ConfigError
+from hikyuu_live.model.kdata import KType
 
 log = logging.getLogger(__name__)
 
@@ -31,7 +31,7 @@ class StorePreloader:
         self._store: object | None = None
 
     def describe(self) -> str:
-        from hikyuu_live.data.store import store_options
+        from hikyuu_live.store import store_options
 
         name, options = store_options(self.cfg)  # type: ignore[arg-type]
         where = options.get("directory") or f"{options.get('host')}:{options.get('port')}"
@@ -39,7 +39,7 @@ class StorePreloader:
 
     def __call__(self, codes: list[str], ktype: KType, n: int) -> Mapping[str, np.ndarray]:
         if self._store is None:
-            from hikyuu_live.data.store import open_store
+            from hikyuu_live.store import open_store
 
             self._store = open_store(self.cfg)  # type: ignore[arg-type]
         return self._store.read_last_n(codes, ktype, n)  # type: ignore[attr-defined]

@@ -34,11 +34,11 @@ import numpy as np
 
 from hikyuu_live.bus import CycleReport, SpotSubscriber
 from hikyuu_live.clock import EXCHANGE_TZ, Clock, LiveClock
-from hikyuu_live.data.bars import LiveBars
-from hikyuu_live.data.calendar import TradingCalendar
-from hikyuu_live.data.codec import DecodedBatch
-from hikyuu_live.data.kdata import KType, parse_ktype
-from hikyuu_live.data.spot import BOOK_FIELDS, PRICE_FIELDS, Spot, market_codes
+from hikyuu_live.model.bars import LiveBars
+from hikyuu_live.model.calendar import TradingCalendar
+from hikyuu_live.model.codec import DecodedBatch
+from hikyuu_live.model.kdata import KType, parse_ktype
+from hikyuu_live.model.spot import BOOK_FIELDS, PRICE_FIELDS, Spot, market_codes
 from hikyuu_live.strategy.callbacks import RuntimeStats, check_arity
 from hikyuu_live.strategy.context import Stock, StrategyContext, normalize_code
 from hikyuu_live.strategy.preload import Preloader, preloader_of

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
 from hikyuu_live.clock import EXCHANGE_TZ
-from hikyuu_live.data.kdata import SESSIONS
+from hikyuu_live.model.kdata import SESSIONS
 
 MARKETS = ("SH", "SZ", "BJ")
 #: Every market's continuous sessions are the same today; kept per market for when they differ.

@@ -22,7 +22,7 @@ from typing import Any
 
 import numpy as np
 
-from hikyuu_live.data.spot import market_codes
+from hikyuu_live.model.spot import market_codes
 from hikyuu_live.strategy.context import Stock, normalize_code
 
 log = logging.getLogger(__name__)

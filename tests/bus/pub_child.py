@@ -13,7 +13,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 from hikyuu_live.bus import END_MARKER, SPOT_TOPIC, START_MARKER, QuotePublisher  # noqa: E402
-from hikyuu_live.data.codec import BatchMeta, encode_spots  # noqa: E402
+from hikyuu_live.model.codec import BatchMeta, encode_spots  # noqa: E402
 from tests.spot_factory import make_spots  # noqa: E402
 
 

@@ -116,3 +116,43 @@ def test_publisher_refuses_an_address_in_use(tmp_path):
             assert "cannot listen" in str(e)
         else:
             raise AssertionError("second publisher bound the same address")
+
+
+def test_publisher_counts_are_exact_when_many_threads_send(tmp_path):
+    """A qq cycle is sent by 16 worker threads at once; the counters must not lose increments.
+
+    CPython rarely switches threads inside ``x += 1``, so the stats object here widens that window the
+    way a free-threaded build or a preempted thread would: it yields between the read and the write.
+    """
+    import threading
+    import time as clock
+
+    import numpy as np
+
+    from hikyuu_live.model.spot import SPOT_DTYPE
+
+    class Preempted:
+        def __init__(self, inner: object) -> None:
+            object.__setattr__(self, "_inner", inner)
+
+        def __getattr__(self, name: str) -> object:
+            return getattr(self._inner, name)
+
+        def __setattr__(self, name: str, value: object) -> None:
+            clock.sleep(0)  # another sender runs between this thread's read and its write
+            setattr(self._inner, name, value)
+
+    threads, per_thread = 8, 200
+    with QuotePublisher([f"ipc://{tmp_path}/count.ipc"], source="t", heartbeat_interval_s=0) as pub:
+        pub.stats = Preempted(pub.stats)
+        cyc = pub.open_cycle(threads * per_thread)
+        empty = np.zeros(0, dtype=SPOT_DTYPE)
+        workers = [threading.Thread(target=lambda: [cyc.send(empty) for _ in range(per_thread)])
+                   for _ in range(threads)]
+        for w in workers:
+            w.start()
+        for w in workers:
+            w.join()
+        cyc.close()
+        assert pub.stats.messages == threads * per_thread + 2  # + start and end markers
+        assert pub.stats.cycles == 1

@@ -15,8 +15,8 @@ from hikyuu_live.bus.framing import (
     decode_heartbeat,
     encode_heartbeat,
 )
-from hikyuu_live.data.codec import BatchMeta, encode_spots
-from hikyuu_live.data.flat.builder import build_spotlist
+from hikyuu_live.model.codec import BatchMeta, encode_spots
+from hikyuu_live.model.flat.builder import build_spotlist
 from tests.spot_factory import make_spots
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from hikyuu_live.bus import SpotSubscriber
-from hikyuu_live.data.codec import DecodedBatch
+from hikyuu_live.model.codec import DecodedBatch
 from tests.spot_factory import make_spots
 
 

@@ -11,11 +11,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from hikyuu_live.data.codec import BatchMeta, decode_spotlist, encode_spots
-from hikyuu_live.data.flat import spot_generated as g
-from hikyuu_live.data.flat.builder import build_spotlist, read_spotlist
-from hikyuu_live.data.spot import SPOT_DTYPE, Spot, array_to_spots, empty_spots, spots_to_array
 from hikyuu_live.errors import DecodeError
+from hikyuu_live.model.codec import BatchMeta, decode_spotlist, encode_spots
+from hikyuu_live.model.flat import spot_generated as g
+from hikyuu_live.model.flat.builder import build_spotlist, read_spotlist
+from hikyuu_live.model.spot import SPOT_DTYPE, Spot, array_to_spots, empty_spots, spots_to_array
 from tests.spot_factory import make_spots
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -213,5 +213,5 @@ def test_generated_code_matches_pinned_flatc(tmp_path):
     subprocess.run([flatc, "--python", "--gen-onefile", "--python-typing", "-o", str(tmp_path),
                     str(ROOT / "schemas" / "spot.fbs")], check=True)
     for name in ("spot_generated.py", "spot_generated.pyi"):
-        assert filecmp.cmp(tmp_path / name, ROOT / "hikyuu_live" / "data" / "flat" / name, shallow=False), (
+        assert filecmp.cmp(tmp_path / name, ROOT / "hikyuu_live" / "model" / "flat" / name, shallow=False), (
             f"{name} differs from flatc output: run `make flat` and commit")

@@ -14,8 +14,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from hikyuu_live.data.codec import BatchMeta, encode_spots
-from hikyuu_live.data.flat.builder import build_spotlist
+from hikyuu_live.model.codec import BatchMeta, encode_spots
+from hikyuu_live.model.flat.builder import build_spotlist
 from tests.spot_factory import make_spots
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -16,9 +16,9 @@ STOCKS = [("SH", "600000", "浦发银行", True), ("SH", "688981", "中芯国际
 
 def make_store_home(home: Path, stocks=STOCKS, holidays=(date(2027, 1, 1), date(2027, 2, 8))) -> Path:  # noqa: ANN001
     """A config home whose hikyuu.ini points at a real HDF5 store (SQLite stock.db) holding ``stocks``."""
-    from hikyuu_live.data.store import StockRecord
-    from hikyuu_live.data.store.baseinfo import hku_type
-    from hikyuu_live.data.store.h5 import H5KDataStore
+    from hikyuu_live.store import StockRecord
+    from hikyuu_live.store.baseinfo import hku_type
+    from hikyuu_live.store.hdf5.kdata import H5KDataStore
 
     data = home / "data"
     home.mkdir(parents=True, exist_ok=True)

@@ -17,11 +17,11 @@ import pytest
 
 from hikyuu_live.bus import QuotePublisher, SpotSubscriber
 from hikyuu_live.clock import EXCHANGE_TZ, FakeClock
-from hikyuu_live.data.calendar import TradingCalendar
-from hikyuu_live.data.codes import CodeInfo, StockType, shipped_codes
 from hikyuu_live.errors import SourceUnavailable
 from hikyuu_live.fetcher.qmt_push import QmtPushCollector
 from hikyuu_live.fetcher.stock.zh_stock_a_qmt import QmtSpotSource, load_xtdata, ticks_to_spots
+from hikyuu_live.model.calendar import TradingCalendar
+from hikyuu_live.model.codes import CodeInfo, StockType, shipped_codes
 
 ROOT = Path(__file__).resolve().parents[2]
 FAKE = ROOT / "tests" / "standins" / "fake_xtquant"

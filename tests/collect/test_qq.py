@@ -15,8 +15,8 @@ import numpy as np
 import pytest
 
 from hikyuu_live.bus import QuotePublisher, SpotSubscriber
-from hikyuu_live.data.codes import COLLECTED_TYPES, CodeInfo, StockType, shipped_codes
 from hikyuu_live.fetcher.stock.zh_stock_a_qq import QQSpotSource, parse_qq
+from hikyuu_live.model.codes import COLLECTED_TYPES, CodeInfo, StockType, shipped_codes
 from tests.standins.qq_server import QQServer, quote_line, tencent_universe
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -157,9 +157,9 @@ def test_stop_mid_cycle_abandons_it_visibly(tmp_path):
     with QQServer(universe, latency_s=0.5) as srv:
         src = QQSpotSource(codes_of(universe), base_url=srv.url, workers=1)
         from hikyuu_live.clock import LiveClock
-        from hikyuu_live.data.calendar import TradingCalendar
         from hikyuu_live.fetcher.collector import Collector
         from hikyuu_live.fetcher.schedule import Phase, PollSchedule
+        from hikyuu_live.model.calendar import TradingCalendar
 
         sched = PollSchedule(1, Phase(time_(0), time_(0)), Phase(time_(0), time_(0)),
                              calendar=TradingCalendar.shipped(), clock=LiveClock())
@@ -221,3 +221,28 @@ def test_spot_server_once_on_the_store_universe_survives_failing_and_malformed_b
     expected = set(symbols) - set(symbols[60:120]) - srv.malformed_codes
     assert sorted(m.lower() + k for m, k in zip(c.spots["market"], c.spots["code"], strict=True)) == sorted(expected)
     check_all(c.spots, srv)
+
+
+def test_a_404_is_asked_once_and_a_500_is_retried():
+    """Only retryable failures are retried: the issue saw 3 requests for one batch against a 404."""
+    universe = {f"sh{600000 + i}": f"股票{i}" for i in range(10)}  # one request
+    with QQServer(universe) as srv:
+        src = QQSpotSource(codes_of(universe), base_url=srv.url[:-3] + "/nowhere?q=", timeout_s=0.5, retries=2,
+                           backoff_s=0.01)
+        r = src.fetch_cycle(lambda spots: None)
+        assert r.batches_failed == 1 and srv.requests == 1  # HTTP 404: not retried
+        src.close()
+        src = QQSpotSource(codes_of(universe), base_url=srv.url, timeout_s=0.5, retries=2, backoff_s=0.01)
+        srv.requests, srv.fail_codes, srv.fail_times = 0, {"sh600000"}, 10**9
+        r = src.fetch_cycle(lambda spots: None)
+        src.close()
+    assert r.batches_failed == 1 and srv.requests == 3  # HTTP 500: the first try and 2 retries
+    assert src.stats.batches_failed["HTTP 500"] == 1
+
+
+def test_retryable_is_per_error_and_every_policy_asks_it():
+    from hikyuu_live.errors import BrokerUnavailable, ConfigError, SourceUnavailable, is_retryable
+
+    assert is_retryable(SourceUnavailable("timeout")) and not is_retryable(SourceUnavailable("404", retryable=False))
+    assert is_retryable(BrokerUnavailable("down")) and not is_retryable(ConfigError("bad"))
+    assert not is_retryable(OSError("not ours"))

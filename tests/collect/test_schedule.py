@@ -7,8 +7,8 @@ from datetime import date, datetime, time
 import pytest
 
 from hikyuu_live.clock import EXCHANGE_TZ, FakeClock
-from hikyuu_live.data.calendar import TradingCalendar
 from hikyuu_live.fetcher.schedule import Phase, PollSchedule, parse_phase
+from hikyuu_live.model.calendar import TradingCalendar
 
 CAL = TradingCalendar([date(2026, 10, 1), date(2026, 10, 2)], covers_until=2026)
 P1, P2 = parse_phase("9:00-11:35"), parse_phase("13:00-15:05")

@@ -6,8 +6,8 @@ import threading
 
 import numpy as np
 
-from hikyuu_live.data.spot import empty_spots
 from hikyuu_live.fetcher.stock.base import SpotSource
+from hikyuu_live.model.spot import empty_spots
 
 
 class ToySource(SpotSource):

@@ -8,10 +8,10 @@ from datetime import date
 import pytest
 
 from hikyuu_live.config import HIKYUU_INI, hikyuu_ini_text
-from hikyuu_live.data.codes import COLLECTED_TYPES, shipped_codes
 from hikyuu_live.errors import ConfigError
 from hikyuu_live.fetcher.stock import SOURCES, create_source, source_class
 from hikyuu_live.fetcher.universe import load_market_info
+from hikyuu_live.model.codes import COLLECTED_TYPES, shipped_codes
 from tests.collect.store_home import STOCKS, make_store_home
 
 

@@ -1,4 +1,4 @@
-"""Live bars from spots: one test per bar failure users of other systems reported (peers.md), plus units."""
+"""Live bars from spots: one test per bar failure users of other systems reported, plus units."""
 
 from __future__ import annotations
 
@@ -7,9 +7,9 @@ from datetime import date
 import numpy as np
 import pytest
 
-from hikyuu_live.data.bars import LiveBars
-from hikyuu_live.data.kdata import KDATA_DTYPE, KType, period_end
-from hikyuu_live.data.spot import empty_spots
+from hikyuu_live.model.bars import LiveBars
+from hikyuu_live.model.kdata import KDATA_DTYPE, KType, period_end
+from hikyuu_live.model.spot import empty_spots
 
 DAY = date(2026, 11, 24)  # a Tuesday
 CODE = "SH600000"

@@ -8,7 +8,8 @@ from datetime import date, datetime
 import pytest
 
 from hikyuu_live.clock import EXCHANGE_TZ
-from hikyuu_live.data.calendar import TradingCalendar
+from hikyuu_live.config.holidays import calendar_from_file
+from hikyuu_live.model.calendar import TradingCalendar
 
 
 @pytest.fixture(scope="module")
@@ -76,7 +77,7 @@ def test_unknown_market(cal):
 def test_merged_and_from_file(tmp_path):
     f = tmp_path / "holidays.txt"
     f.write_text("# a user's additions\n# covers: 2027\n2027-01-01\n\n2027-02-09\n", encoding="utf-8")
-    extra = TradingCalendar.from_file(f)
+    extra = calendar_from_file(f)
     assert extra.covers_until == 2027 and extra.holidays == {date(2027, 1, 1), date(2027, 2, 9)}
     cal = TradingCalendar.shipped().merged(extra)
     assert cal.covers_until == 2027 and not cal.is_trading_day(date(2027, 2, 9))

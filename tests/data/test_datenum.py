@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from hikyuu_live.data.datenum import (
+from hikyuu_live.model.datenum import (
     from_number,
     from_seconds_number,
     month_index,

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from hikyuu_live.data.server import BufferServerClient
+from hikyuu_live.dataserver import BufferServerClient
 from hikyuu_live.errors import HikyuuLiveError
 
 ROOT = Path(__file__).resolve().parents[2]

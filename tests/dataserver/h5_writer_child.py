@@ -9,8 +9,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 import numpy as np  # noqa: E402
 
-from hikyuu_live.data.server.ticks import RECORD_DTYPE  # noqa: E402
-from hikyuu_live.data.server.tickstore.h5 import H5TickStore  # noqa: E402
+from hikyuu_live.model.ticks import RECORD_DTYPE  # noqa: E402
+from hikyuu_live.store.hdf5.ticks import H5TickStore  # noqa: E402
 
 DAY_US = int(np.datetime64("2026-11-24T09:30:00", "us").astype(np.int64))
 

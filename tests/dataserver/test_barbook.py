@@ -6,11 +6,11 @@ from datetime import date
 
 import numpy as np
 
-from hikyuu_live.data.bars import LiveBars
-from hikyuu_live.data.server.barbook import DEFAULT_KTYPES, BarBook
-from hikyuu_live.data.server.buffer import TickBuffer
-from hikyuu_live.data.server.ticks import records_to_spots
-from hikyuu_live.data.spot import market_codes
+from hikyuu_live.dataserver.barbook import DEFAULT_KTYPES, BarBook
+from hikyuu_live.dataserver.buffer import TickBuffer
+from hikyuu_live.model.bars import LiveBars
+from hikyuu_live.model.spot import market_codes
+from hikyuu_live.model.ticks import records_to_spots
 from tests.spot_factory import make_spots
 
 MIN = np.iinfo(np.int64).min

@@ -8,8 +8,8 @@ from datetime import date
 
 import numpy as np
 
-from hikyuu_live.data.server.buffer import TickBuffer
-from hikyuu_live.data.server.ticks import RECORD_DTYPE, TICK_DTYPE, records_to_spots, ticks_to_spots
+from hikyuu_live.dataserver.buffer import TickBuffer
+from hikyuu_live.model.ticks import RECORD_DTYPE, TICK_DTYPE, records_to_spots, ticks_to_spots
 from tests.spot_factory import make_spots
 
 MIN = np.iinfo(np.int64).min

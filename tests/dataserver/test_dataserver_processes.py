@@ -20,8 +20,7 @@ import pytest
 
 from hikyuu_live.bus import RequestClient
 from hikyuu_live.config import HIKYUU_INI, IMPORT_INI, hikyuu_ini_text, import_ini_text, update_ini
-from hikyuu_live.data.bars import LiveBars
-from hikyuu_live.data.server import (
+from hikyuu_live.dataserver import (
     BufferServerClient,
     ErrorCode,
     get_buffer_server_status,
@@ -29,12 +28,13 @@ from hikyuu_live.data.server import (
     get_snapshot_from_buffer_server,
     get_spot_from_buffer_server,
 )
-from hikyuu_live.data.server.barbook import DEFAULT_KTYPES
-from hikyuu_live.data.server.tickstore.h5 import H5TickStore
-from hikyuu_live.data.server.tickstore.parquet import ParquetTickStore
-from hikyuu_live.data.spot import market_codes
+from hikyuu_live.dataserver.barbook import DEFAULT_KTYPES
 from hikyuu_live.errors import BusBroken, BusTimeout, ServerError
 from hikyuu_live.fetcher.stock.replay import load_replay
+from hikyuu_live.model.bars import LiveBars
+from hikyuu_live.model.spot import market_codes
+from hikyuu_live.store.hdf5.ticks import H5TickStore
+from hikyuu_live.store.parquet.ticks import ParquetTickStore
 from tests.dataserver.conftest import SAMPLE, ServerProcess, free_port, start_replay
 from tests.dataserver.test_protocol import strings_are_str
 

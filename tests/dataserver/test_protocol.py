@@ -1,4 +1,4 @@
-"""The wire protocol, checked against what Hikyuu's C++ client sends and accepts (reference §9, §15)."""
+"""The wire protocol, checked against what Hikyuu's C++ client sends and accepts."""
 
 from __future__ import annotations
 
@@ -6,8 +6,7 @@ import msgpack
 import numpy as np
 import pytest
 
-from hikyuu_live.data.kdata import KType
-from hikyuu_live.data.server.protocol import (
+from hikyuu_live.dataserver.protocol import (
     MAX_US,
     MIN_US,
     ErrorCode,
@@ -25,6 +24,7 @@ from hikyuu_live.data.server.protocol import (
     parse_datetime,
     spot_rows,
 )
+from hikyuu_live.model.kdata import KType
 
 LIMITS = Limits(max_request_bytes=4096, max_codes=5)
 

@@ -13,14 +13,14 @@ import pytest
 
 from hikyuu_live.bus import QuotePublisher
 from hikyuu_live.clock import FakeClock
-from hikyuu_live.data.server import BufferServerClient, DataServer, DataServerConfig, ErrorCode
-from hikyuu_live.data.server.answers import Answerer
-from hikyuu_live.data.server.barbook import BarBook
-from hikyuu_live.data.server.buffer import TickBuffer
-from hikyuu_live.data.server.protocol import Limits
-from hikyuu_live.data.server.tickstore.h5 import H5TickStore
-from hikyuu_live.data.server.tickstore.parquet import ParquetTickStore
+from hikyuu_live.dataserver import BufferServerClient, DataServer, DataServerConfig, ErrorCode
+from hikyuu_live.dataserver.answers import Answerer
+from hikyuu_live.dataserver.barbook import BarBook
+from hikyuu_live.dataserver.buffer import TickBuffer
+from hikyuu_live.dataserver.protocol import Limits
 from hikyuu_live.errors import BusBroken, ServerError
+from hikyuu_live.store.hdf5.ticks import H5TickStore
+from hikyuu_live.store.parquet.ticks import ParquetTickStore
 from tests.spot_factory import make_spots
 
 

@@ -13,10 +13,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from hikyuu_live.data.server.tickstore import TickSaver, TickStore, make_tick_store
-from hikyuu_live.data.server.tickstore.h5 import H5TickStore
-from hikyuu_live.data.server.tickstore.parquet import ParquetTickStore
+from hikyuu_live.dataserver.saver import TickSaver
 from hikyuu_live.errors import ConfigError, StoreUnavailable
+from hikyuu_live.store.hdf5.ticks import H5TickStore
+from hikyuu_live.store.parquet.ticks import ParquetTickStore
+from hikyuu_live.store.ticks import TickStore, make_tick_store
 from tests.dataserver.conftest import free_port
 from tests.dataserver.h5_writer_child import rows
 

@@ -16,7 +16,6 @@ import pytest
 from hikyuu_live.bus import QuotePublisher
 from hikyuu_live.clock import EXCHANGE_TZ, FakeClock
 from hikyuu_live.config import generate_default_config, update_ini
-from hikyuu_live.data.calendar import TradingCalendar
 from hikyuu_live.doctor.checks import (
     DoctorContext,
     Status,
@@ -28,6 +27,7 @@ from hikyuu_live.doctor.checks import (
     check_store,
     check_xtquant,
 )
+from hikyuu_live.model.calendar import TradingCalendar
 from tests.bus.conftest import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -102,8 +102,8 @@ def test_store_mysql_reachable_and_unreachable(ctx, tmp_path):
 
 def test_store_clickhouse_reachable_and_unreachable(ctx, tmp_path, clickhouse):
     from hikyuu_live.config import hikyuu_ini_text
-    from hikyuu_live.data.kdata import KDATA_DTYPE
-    from hikyuu_live.data.store import make_store
+    from hikyuu_live.model.kdata import KDATA_DTYPE
+    from hikyuu_live.store import make_store
 
     bars = np.zeros(2, KDATA_DTYPE)
     bars["datetime"] = [np.datetime64("2026-11-23"), np.datetime64("2026-11-24")]

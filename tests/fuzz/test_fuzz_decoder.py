@@ -10,10 +10,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from hikyuu_live.bus.framing import END_MARKER, SPOT_TOPIC, START_MARKER, CycleAssembler, SubscriberStats
-from hikyuu_live.data.codec import BatchMeta, decode_spotlist, encode_spots
-from hikyuu_live.data.flat.builder import build_spotlist
-from hikyuu_live.data.spot import SPOT_DTYPE
 from hikyuu_live.errors import DecodeError
+from hikyuu_live.model.codec import BatchMeta, decode_spotlist, encode_spots
+from hikyuu_live.model.flat.builder import build_spotlist
+from hikyuu_live.model.spot import SPOT_DTYPE
 from tests.spot_factory import make_spots
 
 VALID = [

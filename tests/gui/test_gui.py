@@ -88,10 +88,34 @@ def test_invalid_input_is_refused_and_saves_nothing(window, home, tmp_path):
     assert ((home / "importdata-gui.ini").read_text(), (home / "hikyuu.ini").read_text()) == before
 
 
-def test_storage_test_connection_really_connects(window):
-    assert "已连接 MySQL" in window.storage_tab.test_connection("mysql")
-    window.storage_tab.fields["mysql"]["port"].setText("1")
-    assert "连接失败" in window.storage_tab.test_connection("mysql")
+def test_storage_test_connection_really_connects(window, qtbot):
+    tab = window.storage_tab
+    assert "已连接 MySQL" in tab.test_connection("mysql").result(timeout=10)
+    qtbot.waitUntil(lambda: "已连接 MySQL" in tab.status["mysql"].text(), timeout=5000)
+    tab.fields["mysql"]["port"].setText("1")
+    assert "连接失败" in tab.test_connection("mysql").result(timeout=10)
+    qtbot.waitUntil(lambda: "连接失败" in tab.status["mysql"].text(), timeout=5000)
+
+
+def test_storage_test_connection_never_blocks_the_qt_thread(window, qtbot):
+    """A server that accepts and never answers: the click returns at once, the answer comes later."""
+    import socket
+    import time as clock
+
+    silent = socket.socket()
+    silent.bind(("127.0.0.1", 0))
+    silent.listen(8)
+    try:
+        tab = window.storage_tab
+        tab.fields["mysql"]["host"].setText("127.0.0.1")
+        tab.fields["mysql"]["port"].setText(str(silent.getsockname()[1]))
+        t0 = clock.perf_counter()
+        future = tab.test_connection("mysql")
+        assert clock.perf_counter() - t0 < 0.2 and not future.done()
+        assert tab.status["mysql"].text() == "正在连接…"
+        qtbot.waitUntil(lambda: "连接失败" in tab.status["mysql"].text(), timeout=15000)
+    finally:
+        silent.close()
 
 
 def test_collector_starts_and_stops_and_the_monitor_shows_its_cycles(window, qtbot, tmp_path):
@@ -124,8 +148,8 @@ def test_import_progress_lines_are_understood():
 
 def test_a_real_import_of_the_sample_tdx_data_runs_from_the_gui_with_progress(window, home, qtbot):
     from hikyuu_live.config import load_config
-    from hikyuu_live.data.store import open_store
-    from hikyuu_live.data.tdx.files import read_day
+    from hikyuu_live.store import open_store
+    from hikyuu_live.tdx.files import read_day
 
     t = window.import_tab
     t.tdx.setChecked(True)

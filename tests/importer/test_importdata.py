@@ -15,9 +15,9 @@ import numpy as np
 import pytest
 
 from hikyuu_live.config import IMPORT_INI, import_ini_text, update_ini
-from hikyuu_live.data.kdata import KType
-from hikyuu_live.data.store import make_store
-from hikyuu_live.data.tdx.files import LocalTdxSource
+from hikyuu_live.model.kdata import KType
+from hikyuu_live.store import make_store
+from hikyuu_live.tdx.files import LocalTdxSource
 from scripts.make_tdx_vipdoc import make_large_market
 from tests.services.clickhouse import free_port
 

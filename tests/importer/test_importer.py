@@ -10,9 +10,9 @@ import numpy as np
 
 from hikyuu_live.clock import FakeClock
 from hikyuu_live.data.importer import Importer, ImportOptions
-from hikyuu_live.data.kdata import KType
-from hikyuu_live.data.store.baseinfo import QUOTATION_TYPES
-from hikyuu_live.data.tdx.files import DAY_RECORD, LocalTdxSource
+from hikyuu_live.model.kdata import KType
+from hikyuu_live.store.baseinfo import QUOTATION_TYPES
+from hikyuu_live.tdx.files import DAY_RECORD, LocalTdxSource
 
 ROOT = Path(__file__).resolve().parents[2]
 TDX = ROOT / "test_data"

@@ -10,9 +10,9 @@ import numpy as np
 import pytest
 from pytdx.reader import TdxDailyBarReader, TdxLCMinBarReader
 
-from hikyuu_live.data.kdata import KType
-from hikyuu_live.data.tdx.files import DAY_RECORD, LocalTdxSource, find_vipdoc, lc_datetimes, read_day, read_lc
 from hikyuu_live.errors import ConfigError
+from hikyuu_live.model.kdata import KType
+from hikyuu_live.tdx.files import DAY_RECORD, LocalTdxSource, find_vipdoc, lc_datetimes, read_day, read_lc
 
 ROOT = Path(__file__).resolve().parents[2]
 VIPDOC = ROOT / "test_data" / "vipdoc"

@@ -8,8 +8,9 @@ from datetime import date
 import numpy as np
 import pytest
 
-from hikyuu_live.data.kdata import KType
-from hikyuu_live.data.validate import REASONS, Quarantine, check_bars, split_valid
+from hikyuu_live.data.quarantine import write_quarantine_csv
+from hikyuu_live.model.kdata import KType
+from hikyuu_live.model.validate import REASONS, Quarantine, check_bars, split_valid
 from tests.store.bars import day_bars, min5_bars
 
 NAT = np.datetime64("NaT", "us")
@@ -68,7 +69,7 @@ def test_quarantine_report_rows_counts_and_csv(tmp_path):
     q = Quarantine(max_rows=2)
     q.add("SH600000", KType.DAY, bars, reasons)
     assert q.total == 3 and q.by_reason == {"bad price": 2, "no datetime": 1} and q.by_stock == {"SH600000": 3}
-    rows = list(csv.reader(q.write_csv(tmp_path / "q.csv").open(encoding="utf-8")))
+    rows = list(csv.reader(write_quarantine_csv(q, tmp_path / "q.csv").open(encoding="utf-8")))
     assert rows[0][:4] == ["market_code", "ktype", "datetime", "reason"]
     assert rows[1][:4] == ["SH600000", "DAY", "2024-01-03 00:00:00", "bad price"]
     assert rows[-1][0].startswith("# 1 more")

@@ -1,6 +1,6 @@
 """A private ClickHouse server for tests: Debian's ``clickhouse-server`` (installed by
 ``scripts/system_deps.d/clickhouse.sh``) started with a copied config whose paths and ports point at a
-temporary folder (dependencies.md: the 18.16 package starts this way as root).
+temporary folder (the 18.16 package starts this way as root).
 
 One server per test session serves every suite (``tests/conftest.py`` fixture ``clickhouse``); tests
 keep apart by using their own database names.

@@ -1,6 +1,6 @@
 """MariaDB for tests: the server at 127.0.0.1:3306 (root, no password) when one answers there, else a
 private ``mariadbd`` started in a temporary folder (Debian's ``mariadb-server``, installed by
-``scripts/system_deps.d/mariadb.sh``; dependencies.md has the recipe). Tests keep apart by using schema
+``scripts/system_deps.d/mariadb.sh``). Tests keep apart by using schema
 names of their own and dropping them.
 """
 

@@ -206,7 +206,7 @@ def main() -> None:
     from pathlib import Path
 
     sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
-    from hikyuu_live.data.codes import shipped_codes
+    from hikyuu_live.model.codes import shipped_codes
 
     ap = argparse.ArgumentParser()
     ap.add_argument("--latency", type=float, default=0.02)

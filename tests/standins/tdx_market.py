@@ -18,7 +18,7 @@ from functools import lru_cache
 
 import numpy as np
 
-from hikyuu_live.data.calendar import TradingCalendar
+from hikyuu_live.model.calendar import TradingCalendar
 
 PYTDX_MARKET = {"SZ": 0, "SH": 1, "BJ": 2}
 MARKET_OF = {v: k for k, v in PYTDX_MARKET.items()}

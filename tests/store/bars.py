@@ -7,7 +7,7 @@ from datetime import date, timedelta
 
 import numpy as np
 
-from hikyuu_live.data.kdata import KDATA_DTYPE
+from hikyuu_live.model.kdata import KDATA_DTYPE
 
 
 def weekdays(start: date, n: int) -> list[date]:

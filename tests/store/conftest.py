@@ -7,7 +7,7 @@ import uuid
 
 import pytest
 
-from hikyuu_live.data.store import make_store
+from hikyuu_live.store import make_store
 
 BACKENDS = ["hdf5", "mysql", "clickhouse"]
 

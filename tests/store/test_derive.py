@@ -6,8 +6,8 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from hikyuu_live.data.kdata import KType, period_end
-from hikyuu_live.data.store.derive import DERIVED, all_index_rows, index_rows
+from hikyuu_live.model.kdata import KType, period_end
+from hikyuu_live.store.derive import DERIVED, all_index_rows, index_rows
 
 DAYS = st.lists(st.integers(min_value=-25567, max_value=84000), min_size=1, max_size=400, unique=True)  # 1900-2199
 

@@ -17,10 +17,10 @@ import pytest
 from hikyuu_live.clock import FakeClock
 from hikyuu_live.config import hikyuu_ini_text
 from hikyuu_live.data.importer import Importer, ImportOptions
-from hikyuu_live.data.kdata import KType
-from hikyuu_live.data.store import make_store
-from hikyuu_live.data.store.base import KDataStore
-from hikyuu_live.data.tdx.files import LocalTdxSource
+from hikyuu_live.model.kdata import KType
+from hikyuu_live.store import make_store
+from hikyuu_live.store.base import KDataStore
+from hikyuu_live.tdx.files import LocalTdxSource
 
 TDX = Path(__file__).resolve().parents[2] / "test_data"
 KTYPES = ["DAY", "WEEK", "MONTH", "QUARTER", "HALFYEAR", "YEAR", "MIN", "MIN5", "MIN15", "MIN30", "MIN60", "HOUR2"]

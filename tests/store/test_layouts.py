@@ -1,4 +1,4 @@
-"""What each backend writes is Hikyuu's layout: names, types, scalings (reference §10.4-10.6, §15)."""
+"""What each backend writes is Hikyuu's layout: names, types, scalings."""
 
 from __future__ import annotations
 
@@ -11,12 +11,12 @@ import numpy as np
 import pytest
 
 from hikyuu_live.config import hikyuu_ini_text, import_ini_text, load_hikyuu_ini, load_import_ini
-from hikyuu_live.data.kdata import KType
-from hikyuu_live.data.store import REGISTRY, make_store, open_store
-from hikyuu_live.data.store.derive import aggregate
-from hikyuu_live.data.store.h5 import from_h5
-from hikyuu_live.data.store.h5files import read_tails
 from hikyuu_live.errors import ConfigError, StoreUnavailable
+from hikyuu_live.model.kdata import KType
+from hikyuu_live.store import REGISTRY, make_store, open_store
+from hikyuu_live.store.derive import aggregate
+from hikyuu_live.store.hdf5.files import read_tails
+from hikyuu_live.store.hdf5.kdata import from_h5
 from tests.store.bars import day_bars, min5_bars
 
 H5_FIELDS = [("datetime", "<u8"), ("openPrice", "<u4"), ("highPrice", "<u4"), ("lowPrice", "<u4"),

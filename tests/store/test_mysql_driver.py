@@ -10,15 +10,15 @@ from pathlib import Path
 
 import pytest
 
-from hikyuu_live.data.store import sqlbase
+from hikyuu_live.store import sqlbase
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
-@pytest.mark.parametrize("first", ["hikyuu_live.data.tdx.network", "hikyuu_live.data.tdx.network.client"])
+@pytest.mark.parametrize("first", ["hikyuu_live.tdx.network", "hikyuu_live.tdx.network.client"])
 def test_the_c_extension_survives_the_tdx_network_import(mariadb, first):
     code = (f"import {first}\n"
-            "from hikyuu_live.data.store.sqlbase import connect_mysql\n"
+            "from hikyuu_live.store.sqlbase import connect_mysql\n"
             f"print(type(connect_mysql({mariadb.host!r}, {mariadb.port}, 'root', '', 5)).__name__)\n")
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=60)
     assert out.returncode == 0, out.stderr

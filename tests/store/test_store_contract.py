@@ -7,9 +7,9 @@ from datetime import date
 import numpy as np
 import pytest
 
-from hikyuu_live.data.kdata import KDATA_DTYPE, KType
-from hikyuu_live.data.store.baseinfo import StockRecord
-from hikyuu_live.data.store.derive import DERIVED, aggregate
+from hikyuu_live.model.kdata import KDATA_DTYPE, KType
+from hikyuu_live.store.baseinfo import StockRecord
+from hikyuu_live.store.derive import DERIVED, aggregate
 from tests.store.bars import day_bars, min5_bars
 
 FIELDS = ("open", "high", "low", "close", "amount", "volume")

@@ -9,9 +9,9 @@ from datetime import datetime
 import numpy as np
 
 from hikyuu_live.clock import EXCHANGE_TZ, FakeClock
-from hikyuu_live.data.bars import LiveBars
-from hikyuu_live.data.kdata import KType
 from hikyuu_live.fetcher.stock.replay import load_replay
+from hikyuu_live.model.bars import LiveBars
+from hikyuu_live.model.kdata import KType
 from hikyuu_live.strategy.runtime import Strategy
 from tests.dataserver.conftest import SAMPLE, free_port, server_factory, start_replay  # noqa: F401
 

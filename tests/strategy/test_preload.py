@@ -11,12 +11,12 @@ import pytest
 
 from hikyuu_live.clock import FakeClock
 from hikyuu_live.config import generate_default_config, load_config
-from hikyuu_live.data.calendar import EXCHANGE_TZ
 from hikyuu_live.data.importer import Importer
-from hikyuu_live.data.store import open_store
-from hikyuu_live.data.tdx.files import LocalTdxSource, read_day
+from hikyuu_live.model.calendar import EXCHANGE_TZ
+from hikyuu_live.store import open_store
 from hikyuu_live.strategy.preload import config_preloader
 from hikyuu_live.strategy.runtime import Strategy
+from hikyuu_live.tdx.files import LocalTdxSource, read_day
 
 VIPDOC = Path(__file__).resolve().parents[2] / "test_data" / "vipdoc"
 CLOCK = datetime(2026, 11, 24, 9, 0, tzinfo=EXCHANGE_TZ)

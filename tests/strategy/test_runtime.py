@@ -9,8 +9,8 @@ import pytest
 
 from hikyuu_live.bus import CycleReport
 from hikyuu_live.clock import EXCHANGE_TZ, FakeClock
-from hikyuu_live.data.kdata import KType
-from hikyuu_live.data.spot import empty_spots
+from hikyuu_live.model.kdata import KType
+from hikyuu_live.model.spot import empty_spots
 from hikyuu_live.strategy.context import StrategyContext
 from hikyuu_live.strategy.runtime import Strategy
 

@@ -11,9 +11,9 @@ from pathlib import Path
 import numpy as np
 
 from hikyuu_live.clock import EXCHANGE_TZ, FakeClock
-from hikyuu_live.data.bars import LiveBars
-from hikyuu_live.data.kdata import KType
 from hikyuu_live.fetcher.stock.replay import load_replay
+from hikyuu_live.model.bars import LiveBars
+from hikyuu_live.model.kdata import KType
 from hikyuu_live.strategy.runtime import Strategy
 
 ROOT = Path(__file__).resolve().parents[2]

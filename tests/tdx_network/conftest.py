@@ -6,7 +6,7 @@ from collections.abc import Callable, Iterator
 
 import pytest
 
-from hikyuu_live.data.tdx.network.hosts import TdxHost
+from hikyuu_live.tdx.network.hosts import TdxHost
 from tests.standins.tdx_market import MarketData
 from tests.standins.tdx_server import Knobs, TdxServer
 
@@ -43,7 +43,7 @@ def make_test_store(kind: str, tmp_path, request, tag: str):
     database servers are the session's (``tests/conftest.py``: ``mariadb``, ``clickhouse``)."""
     import uuid
 
-    from hikyuu_live.data.store import make_store
+    from hikyuu_live.store import make_store
 
     prefix = f"tdxnet_{tag}_{uuid.uuid4().hex[:6]}_"
     if kind == "hdf5":
@@ -60,7 +60,7 @@ def make_test_store(kind: str, tmp_path, request, tag: str):
 
 def make_test_trade_store(kind: str, store):
     """The trade store beside ``store`` (same folder, server and prefix)."""
-    from hikyuu_live.data.store.trades import make_trade_store
+    from hikyuu_live.store.trades import make_trade_store
 
     if kind == "hdf5":
         return make_trade_store("hdf5", directory=str(store.directory))

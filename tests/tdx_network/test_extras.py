@@ -6,11 +6,11 @@ import pytest
 
 from hikyuu_live.clock import FakeClock
 from hikyuu_live.data.importer import Importer, ImportOptions
-from hikyuu_live.data.kdata import KType
 from hikyuu_live.data.netextras import ExtrasImporter, ExtrasOptions
-from hikyuu_live.data.store.baseinfo import WEIGHT_FIELDS as STORE_WEIGHT_FIELDS
-from hikyuu_live.data.tdx.network.source import NetworkOptions, NetworkSource
-from hikyuu_live.data.tdx.network.weights import WEIGHT_FIELDS, xdxr_to_weights
+from hikyuu_live.model.kdata import KType
+from hikyuu_live.store.baseinfo import WEIGHT_FIELDS as STORE_WEIGHT_FIELDS
+from hikyuu_live.tdx.network.source import NetworkOptions, NetworkSource
+from hikyuu_live.tdx.network.weights import WEIGHT_FIELDS, xdxr_to_weights
 from tests.standins.tdx_blocks import SAMPLE, write_blocks
 from tests.standins.tdx_server import Knobs
 from tests.tdx_network.conftest import host_of, make_test_store

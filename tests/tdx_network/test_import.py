@@ -9,9 +9,9 @@ import pytest
 
 from hikyuu_live.clock import EXCHANGE_TZ, FakeClock
 from hikyuu_live.data.importer import Importer, ImportOptions
-from hikyuu_live.data.kdata import KDATA_DTYPE, KType
-from hikyuu_live.data.store.h5 import H5KDataStore
-from hikyuu_live.data.tdx.network.source import NetworkOptions, NetworkSource
+from hikyuu_live.model.kdata import KDATA_DTYPE, KType
+from hikyuu_live.store.hdf5.kdata import H5KDataStore
+from hikyuu_live.tdx.network.source import NetworkOptions, NetworkSource
 from tests.standins.tdx_market import Bars, MarketData
 from tests.standins.tdx_server import Knobs
 from tests.tdx_network.conftest import host_of
@@ -142,8 +142,8 @@ def test_unfinished_day_bar_is_left_out_during_trading_hours(tmp_path, servers, 
 
 
 def test_no_usable_server_is_a_clear_error(tmp_path):
-    from hikyuu_live.data.tdx.network.hosts import TdxHost
     from hikyuu_live.errors import SourceUnavailable
+    from hikyuu_live.tdx.network.hosts import TdxHost
 
     with H5KDataStore(tmp_path / "h5") as store:
         with pytest.raises(SourceUnavailable, match="no usable TDX server"):

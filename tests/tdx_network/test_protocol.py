@@ -14,9 +14,9 @@ from pytdx.hq import TdxHq_API
 from pytdx.parser.get_index_bars import GetIndexBarsCmd
 from pytdx.parser.get_security_bars import GetSecurityBarsCmd
 
-from hikyuu_live.data.tdx.network.client import TdxConnection
-from hikyuu_live.data.tdx.network.decode import _datetimes, decode_bars, decode_float4
 from hikyuu_live.errors import SourceDataError, SourceUnavailable
+from hikyuu_live.tdx.network.client import TdxConnection
+from hikyuu_live.tdx.network.decode import _datetimes, decode_bars, decode_float4
 from tests.standins import tdx_wire as w
 from tests.standins.tdx_server import Knobs
 from tests.tdx_network.conftest import host_of

@@ -6,12 +6,12 @@ import numpy as np
 import pytest
 
 from hikyuu_live.config import load_import_ini
-from hikyuu_live.data.kdata import KType
-from hikyuu_live.data.tdx.network.hosts import TdxHost, configured_hosts, load_hosts_py, parse_hosts_text
-from hikyuu_live.data.tdx.network.jobs import BarsJob
-from hikyuu_live.data.tdx.network.pool import ServerPool
-from hikyuu_live.data.tdx.network.probe import select_servers
 from hikyuu_live.errors import ConfigError
+from hikyuu_live.model.kdata import KType
+from hikyuu_live.tdx.network.hosts import TdxHost, configured_hosts, load_hosts_py, parse_hosts_text
+from hikyuu_live.tdx.network.jobs import BarsJob
+from hikyuu_live.tdx.network.pool import ServerPool
+from hikyuu_live.tdx.network.probe import select_servers
 from tests.standins.tdx_server import Knobs
 from tests.tdx_network.conftest import host_of
 
@@ -165,7 +165,7 @@ def test_pool_silent_server_times_out_and_work_moves(servers, market):
 
 def test_importdata_factory_reads_hosts_py_beside_the_ini(tmp_path):
     from hikyuu_live.config import ImportIni
-    from hikyuu_live.data.tdx.network.source import network_source
+    from hikyuu_live.tdx.network.source import network_source
 
     (tmp_path / "hosts.py").write_text('hq_hosts = [("mine", "127.0.0.1", 7709)]\n', encoding="utf-8")
     src = network_source(ImportIni(path=tmp_path / "importdata-gui.ini"))

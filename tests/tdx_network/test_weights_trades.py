@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from hikyuu_live.data.tdx.network.client import TdxConnection
-from hikyuu_live.data.tdx.network.jobs import TIMELINE_MINUTES, TimeLineJob, TransJob, trades_to_rows
-from hikyuu_live.data.tdx.network.weights import WeightRow, finance_row, xdxr_to_weights
+from hikyuu_live.tdx.network.client import TdxConnection
+from hikyuu_live.tdx.network.jobs import TIMELINE_MINUTES, TimeLineJob, TransJob, trades_to_rows
+from hikyuu_live.tdx.network.weights import WeightRow, finance_row, xdxr_to_weights
 from tests.tdx_network.conftest import host_of
 
 
@@ -91,7 +91,7 @@ def test_trans_and_time_line_jobs(servers, market):
 def test_block_files_read_like_pytdx(tmp_path):
     from pytdx.reader.block_reader import BlockReader
 
-    from hikyuu_live.data.tdx.blocks import parse_block_file, read_blocks
+    from hikyuu_live.tdx.blocks import parse_block_file, read_blocks
     from tests.standins.tdx_blocks import SAMPLE, write_blocks
 
     base = write_blocks(tmp_path, SAMPLE)

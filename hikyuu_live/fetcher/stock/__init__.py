@@ -11,8 +11,8 @@ import importlib
 from collections.abc import Sequence
 from typing import Any
 
-from hikyuu_live.data.codes import CodeInfo
 from hikyuu_live.errors import ConfigError
+from hikyuu_live.model.codes import CodeInfo
 
 SOURCES = {
     "qq": "hikyuu_live.fetcher.stock.zh_stock_a_qq:QQSpotSource",

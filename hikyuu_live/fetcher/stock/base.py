@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from hikyuu_live.data.spot import SPOT_DTYPE
+from hikyuu_live.model.spot import SPOT_DTYPE
 
 log = logging.getLogger(__name__)
 

@@ -20,7 +20,7 @@ from collections import Counter
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
-from hikyuu_live.data.spot import BOOK_LEVELS, empty_spots
+from hikyuu_live.model.spot import BOOK_LEVELS, empty_spots
 
 MIN_FIELDS = 38
 SCALARS = {"close": 3, "yesterday_close": 4, "open": 5, "high": 33, "low": 34, "volume": 36, "amount": 37}

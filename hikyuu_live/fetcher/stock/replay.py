@@ -31,8 +31,8 @@ from typing import IO, Any
 import numpy as np
 
 from hikyuu_live.clock import Clock, LiveClock
-from hikyuu_live.data.spot import BOOK_FIELDS, BOOK_LEVELS, PRICE_FIELDS, empty_spots
 from hikyuu_live.errors import SourceDataError
+from hikyuu_live.model.spot import BOOK_FIELDS, BOOK_LEVELS, PRICE_FIELDS, empty_spots
 
 log = logging.getLogger(__name__)
 

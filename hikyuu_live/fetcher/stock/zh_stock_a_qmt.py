@@ -23,10 +23,10 @@ from typing import Any
 import numpy as np
 
 from hikyuu_live.clock import EXCHANGE_TZ
-from hikyuu_live.data.codes import CodeInfo
-from hikyuu_live.data.spot import BOOK_LEVELS, empty_spots
 from hikyuu_live.errors import SourceUnavailable
 from hikyuu_live.fetcher.stock.base import Emit, SpotSource
+from hikyuu_live.model.codes import CodeInfo
+from hikyuu_live.model.spot import BOOK_LEVELS, empty_spots
 
 log = logging.getLogger(__name__)
 

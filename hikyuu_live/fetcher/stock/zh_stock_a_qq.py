@@ -22,10 +22,10 @@ from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 import urllib3
 from tenacity import retry, retry_if_exception, stop_after_attempt, wait_exponential
 
-from hikyuu_live.data.codes import CodeInfo
-from hikyuu_live.errors import SourceUnavailable
+from hikyuu_live.errors import SourceUnavailable, is_retryable
 from hikyuu_live.fetcher.stock.base import Emit, SpotSource
 from hikyuu_live.fetcher.stock.qq_parse import parse_qq
+from hikyuu_live.model.codes import CodeInfo
 
 log = logging.getLogger(__name__)
 
@@ -57,7 +57,7 @@ class QQSpotSource(SpotSource):
                       else urllib3.PoolManager(maxsize=workers, block=False))
         self._timeout = urllib3.Timeout(connect=timeout_s, read=timeout_s)
         self._fetch_text = retry(
-            retry=retry_if_exception(lambda e: isinstance(e, SourceUnavailable)),
+            retry=retry_if_exception(is_retryable),
             stop=stop_after_attempt(retries + 1),
             wait=wait_exponential(multiplier=backoff_s, max=2.0),
             reraise=True,
@@ -75,7 +75,7 @@ class QQSpotSource(SpotSource):
         if resp.status >= 500 or resp.status == 429:
             raise SourceUnavailable(f"HTTP {resp.status}")
         if resp.status != 200:
-            raise SourceUnavailable(f"HTTP {resp.status} (not retried)")
+            raise SourceUnavailable(f"HTTP {resp.status} (not retried)", retryable=False)
         return resp.data  # GBK bytes: the parser works on them directly
 
     def _one_batch(self, symbols: list[str], emit: Emit) -> None:

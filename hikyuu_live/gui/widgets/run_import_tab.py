@@ -11,9 +11,9 @@ from PyQt5.QtWidgets import QGroupBox, QLabel, QPlainTextEdit, QProgressBar, QPu
 
 from hikyuu_live.clock import EXCHANGE_TZ
 from hikyuu_live.config import HikyuuIni, ImportIni
-from hikyuu_live.data.calendar import TradingCalendar
 from hikyuu_live.gui.widgets import form as f
 from hikyuu_live.gui.widgets.process import ProcessRunner, python_module_command
+from hikyuu_live.model.calendar import TradingCalendar
 
 KINDS = [("day", "日线"), ("min", "1分钟线"), ("min5", "5分钟线"), ("trans", "分笔"), ("time", "分时")]
 _ALIASES = {"day": "day", "1min": "min", "min": "min", "min1": "min", "5min": "min5", "min5": "min5",

@@ -1,29 +1,33 @@
-"""存储设置: HDF5 (embedded), MySQL or ClickHouse, with a "test connection" that really connects."""
+"""存储设置: HDF5 (embedded), MySQL or ClickHouse, with a "test connection" that really connects, through the
+store adapters and off the Qt thread (a server that does not answer must not freeze the window)."""
 
 from __future__ import annotations
 
+from concurrent.futures import Future, ThreadPoolExecutor
+from typing import Any
+
+from PyQt5.QtCore import QObject, pyqtSignal
 from PyQt5.QtWidgets import QButtonGroup, QGroupBox, QLabel, QPushButton, QRadioButton, QVBoxLayout, QWidget
 
 from hikyuu_live.config import HikyuuIni, ImportIni
 from hikyuu_live.gui.widgets import form as f
+from hikyuu_live.store import make_store
 
 
-def test_mysql(host: str, port: int, usr: str, pwd: str) -> str:
-    import mysql.connector
-
-    con = mysql.connector.connect(host=host, port=port, user=usr, password=pwd, connection_timeout=3)
+def ping_store(name: str, host: str, port: int, usr: str, pwd: str, timeout_s: float = 3.0) -> str:
+    """Connect with these settings through the store adapter (no driver here) and say what answered;
+    the failure's reason otherwise. Blocking: the tab runs it on a worker thread."""
     try:
-        return f"已连接 MySQL {con.server_info}"
-    finally:
-        con.close()
+        store = make_store(name, host=host, port=port, user=usr, password=pwd)
+        return f"已连接 {store.ping(timeout_s)}"
+    except Exception as e:  # noqa: BLE001 - show the driver's reason
+        return f"连接失败: {e}"
 
 
-def test_clickhouse(host: str, http_port: int, usr: str, pwd: str) -> str:
-    import clickhouse_connect
+class _Results(QObject):
+    """Carries a finished connection test from the worker thread to the Qt thread (a queued signal)."""
 
-    client = clickhouse_connect.get_client(host=host, port=http_port, username=usr, password=pwd, compress=False,
-                                           connect_timeout=3)
-    return f"已连接 ClickHouse {client.command('SELECT version()')}"
+    done = pyqtSignal(str, str)
 
 
 class StorageTab(QWidget):
@@ -69,6 +73,9 @@ class StorageTab(QWidget):
             box.setLayout(lay)
             main.addWidget(box)
         main.addStretch(1)
+        self._pool = ThreadPoolExecutor(1, thread_name_prefix="storage-test")
+        self._results = _Results(self)
+        self._results.done.connect(self._show_result)
 
     def backend(self) -> str:
         return next(n for n, r in self.radio.items() if r.isChecked())
@@ -85,14 +92,25 @@ class StorageTab(QWidget):
         return {name: {"enable": name == chosen, **{k: w.text().strip() for k, w in widgets.items()}}  # type: ignore[attr-defined]
                 for name, widgets in self.fields.items()}
 
-    def test_connection(self, name: str) -> str:
+    def test_connection(self, name: str) -> Future[str]:
+        """Start a connection test off the Qt thread; its message lands in the status label (and the future)."""
         w = {k: v.text().strip() for k, v in self.fields[name].items()}  # type: ignore[attr-defined]
+        port_key = "port" if name == "mysql" else "http_port"  # we speak ClickHouse's HTTP protocol
+        self.status[name].setText("正在连接…")
         try:
-            if name == "mysql":
-                msg = test_mysql(w["host"], int(w["port"]), w["usr"], w["pwd"])
-            else:
-                msg = test_clickhouse(w["host"], int(w["http_port"]), w["usr"], w["pwd"])
-        except Exception as e:  # noqa: BLE001 - show the driver's reason
-            msg = f"连接失败: {e}"
-        self.status[name].setText(msg)
-        return msg
+            port = int(w[port_key])
+        except ValueError:
+            done: Future[str] = Future()
+            done.set_result(f"连接失败: 端口 {w[port_key]!r} 不是数字")
+            self._results.done.emit(name, done.result())
+            return done
+        future = self._pool.submit(ping_store, name, w["host"], port, w["usr"], w["pwd"])
+        future.add_done_callback(lambda f: self._results.done.emit(name, f.result()))
+        return future
+
+    def _show_result(self, name: str, message: str) -> None:
+        self.status[name].setText(message)
+
+    def closeEvent(self, event: Any) -> None:  # noqa: N802 - Qt's name
+        self._pool.shutdown(wait=False, cancel_futures=True)
+        super().closeEvent(event)

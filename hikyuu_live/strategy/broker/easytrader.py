@@ -47,11 +47,11 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
-from tenacity import Retrying, retry_if_exception_type, retry_if_result, stop_after_attempt
+from tenacity import Retrying, retry_if_exception, retry_if_result, stop_after_attempt
 from tenacity import wait_exponential as wait_exp
 
 from hikyuu_live.clock import Clock
-from hikyuu_live.errors import BrokerError, BrokerUnavailable, ConfigError, OrderRejected
+from hikyuu_live.errors import BrokerError, ConfigError, OrderRejected, is_retryable
 from hikyuu_live.strategy.broker import easytrader_rows as rows
 from hikyuu_live.strategy.broker.base import (
     Account,
@@ -125,8 +125,6 @@ class EasyTraderBroker(Broker):
 
     # ------------------------------------------------------------------ lifecycle
     def _start(self) -> None:
-        import hikyuu_live.data.store.mysqlext  # noqa: F401 - before easytrader loads pandas (see there)
-
         try:
             from easytrader import remoteclient
         except ImportError as e:
@@ -176,7 +174,7 @@ class EasyTraderBroker(Broker):
 
     def _query(self, endpoint: str) -> Any:
         """A GET through remoteclient (``balance``, ``today_entrusts``, ...), retried on transport errors."""
-        retrying = self._retrying(self.confirm_checks, retry=retry_if_exception_type(BrokerUnavailable),
+        retrying = self._retrying(self.confirm_checks, retry=retry_if_exception(is_retryable),
                                   reraise=True)
         return retrying(self._call, endpoint, lambda: getattr(self._client, endpoint))
 
