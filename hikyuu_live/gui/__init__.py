@@ -8,3 +8,5 @@ easytrader do), see ``hikyuu_live.store.mysql.connection``. Nothing in the libra
 from hikyuu_live.store.mysql.connection import load_c_extension
 
 load_c_extension()
+
+__all__: list[str] = []

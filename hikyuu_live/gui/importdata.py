@@ -32,7 +32,6 @@ from typing import Any
 from hikyuu_live.clock import EXCHANGE_TZ
 from hikyuu_live.config import IMPORT_INI, ImportIni, config_home, generate_default_config, load_import_ini
 from hikyuu_live.data.importer import Importer, ImportOptions
-from hikyuu_live.data.netextras import ExtrasImporter, extras_plan
 from hikyuu_live.data.quarantine import write_quarantine_csv
 from hikyuu_live.errors import ConfigError, HikyuuLiveError, SourceError, StoreError, StoreUnavailable
 from hikyuu_live.gui.common import EXIT_FAILURE, EXIT_OK, EXIT_USAGE, setup_logging, stop_on_signals
@@ -139,6 +138,9 @@ def run(args: argparse.Namespace) -> int:
         with store:
             report = Importer(store, source, options, on_progress=progress, stop=stop).run()
             if not report.interrupted:  # weights, finance, trades, time lines, blocks
+                # the TDX network part needs the ``tdx`` extra (pytdx): imported only now (see gui/launch.py)
+                from hikyuu_live.data.netextras import ExtrasImporter, extras_plan
+
                 plan, net = extras_plan(cfg, bar_source=source, tdx_dir=args.tdx_dir, codes=options.codes,
                                         ignore_kdata=args.ignore_kdata, dry_run=args.dry_run)
                 wants_trades = plan.needs_trade_store and net is not None and not args.dry_run

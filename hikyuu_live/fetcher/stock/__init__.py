@@ -7,12 +7,12 @@ code universe; ``replay`` publishes a recorded file with its own pacing (``Repla
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Sequence
 from typing import Any
 
 from hikyuu_live.errors import ConfigError
 from hikyuu_live.model.codes import CodeInfo
+from hikyuu_live.registry import load_registered
 
 SOURCES = {
     "qq": "hikyuu_live.fetcher.stock.zh_stock_a_qq:QQSpotSource",
@@ -23,12 +23,7 @@ SOURCES = {
 
 def source_class(name: str) -> type:
     """The class registered as ``name``; unknown names raise ``ConfigError`` listing the valid ones."""
-    try:
-        module, _, cls = SOURCES[name].partition(":")
-    except KeyError:
-        raise ConfigError(f"unknown quote source {name!r}; valid: {', '.join(SOURCES)}", key="source",
-                          value=name) from None
-    return getattr(importlib.import_module(module), cls)
+    return load_registered(SOURCES, name, what="quote source", key="source")
 
 
 def create_source(name: str, codes: Sequence[CodeInfo] | None = None, *, qq_url: str | None = None,

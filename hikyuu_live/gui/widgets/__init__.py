@@ -1,1 +1,3 @@
-"""HikyuuTDX tabs: one module per tab, plus the child-process runner they share."""
+"""The tabs of HikyuuTDX, one module each, and the form helpers and process runner they share."""
+
+__all__: list[str] = []

@@ -7,10 +7,9 @@ broker. An unknown name raises ``ConfigError`` listing the valid ones.
 
 from __future__ import annotations
 
-import importlib
 from typing import Any
 
-from hikyuu_live.errors import ConfigError
+from hikyuu_live.registry import load_registered
 from hikyuu_live.strategy.broker.base import Account, Broker, BrokerStats, Fill, Order, OrderStatus, Position
 
 BROKERS: dict[str, str] = {
@@ -20,12 +19,9 @@ BROKERS: dict[str, str] = {
 
 
 def broker_class(name: str) -> type[Broker]:
-    target = BROKERS.get(str(name).strip().lower())
-    if target is None:
-        raise ConfigError(f"unknown broker {name!r}; valid brokers: {', '.join(sorted(BROKERS))}",
-                          key="broker", value=name)
-    module, _, attr = target.partition(":")
-    cls: type[Broker] = getattr(importlib.import_module(module), attr)
+    """The broker class registered as ``name``; ConfigError listing the valid ones otherwise."""
+    cls: type[Broker] = load_registered(BROKERS, name, what="broker", key="broker", fold=True,
+                                         valid="valid brokers")
     return cls
 
 
