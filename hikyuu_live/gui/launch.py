@@ -41,7 +41,8 @@ def run_command(name: str, argv: Sequence[str] | None = None) -> int:
         extra = extra_of(e)
         if extra is None:
             raise
-        sys.stderr.write(f"{name}: needs the optional part '{(e.name or '').split('.')[0]}' (extra '{extra}'), which is not installed; "
+        part = (e.name or "").split(".")[0]
+        sys.stderr.write(f"{name}: needs the optional part '{part}' (extra '{extra}'), which is not installed; "
                          f"install it with: {install_hint(extra)}\n")
         return EXIT_MISSING_EXTRA
     return int(code or 0)
