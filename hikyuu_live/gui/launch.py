@@ -21,6 +21,7 @@ COMMANDS = {
     "HikyuuTDX": "hikyuu_live.gui.HikyuuTDX:start",
     "dataserver": "hikyuu_live.gui.dataserver:main",
     "hikyuu_doctor": "hikyuu_live.gui.doctor:main",
+    "hikyuu_parity": "hikyuu_live.bridge.parity.cli:main",
     "importdata": "hikyuu_live.gui.importdata:main",
     "spot_listen": "hikyuu_live.gui.spot_listen:main",
     "spot_server": "hikyuu_live.gui.spot_server:main",
@@ -28,6 +29,8 @@ COMMANDS = {
     "strategy_demo1": "hikyuu_live.strategy.strategy_demo1:main",
     "strategy_demo2": "hikyuu_live.strategy.strategy_demo2:main",
     "strategy_demo3": "hikyuu_live.strategy.strategy_demo3:main",
+    "strategy_demo2_hikyuu": "hikyuu_live.bridge.strategy_demo2:main",
+    "strategy_demo3_hikyuu": "hikyuu_live.bridge.strategy_demo3:main",
 }
 
 
@@ -73,10 +76,13 @@ def _script(name: str) -> Callable[[], int]:
 HikyuuTDX = _script("HikyuuTDX")
 dataserver = _script("dataserver")
 hikyuu_doctor = _script("hikyuu_doctor")
+hikyuu_parity = _script("hikyuu_parity")
 importdata = _script("importdata")
 spot_listen = _script("spot_listen")
 spot_server = _script("spot_server")
 start_qmt = _script("start_qmt")
+strategy_demo2_hikyuu = _script("strategy_demo2_hikyuu")
+strategy_demo3_hikyuu = _script("strategy_demo3_hikyuu")
 
-__all__ = ["COMMANDS", "HikyuuTDX", "dataserver", "hikyuu_doctor", "importdata", "main", "run_command",
-           "spot_listen", "spot_server", "start_qmt"]
+__all__ = ["COMMANDS", "HikyuuTDX", "dataserver", "hikyuu_doctor", "hikyuu_parity", "importdata", "main",
+           "run_command", "spot_listen", "spot_server", "start_qmt", "strategy_demo2_hikyuu", "strategy_demo3_hikyuu"]

@@ -144,26 +144,46 @@ class Strategy(TradingMixin):
         return stock.market_code if isinstance(stock, Stock) else normalize_code(stock)
 
     def get_kdata(self, stock: Stock | str, start: date | datetime | None = None,
-                  end: date | datetime | None = None, ktype: str | KType = KType.DAY) -> np.ndarray:
-        """Bars in ``[start, end)`` (preloaded history, finished live bars and the current one)."""
+                  end: date | datetime | None = None, ktype: str | KType = KType.DAY, *,
+                  finished_only: bool = False, as_hikyuu: bool = False) -> Any:
+        """Bars in ``[start, end)`` (preloaded history, finished live bars and the current one).
+
+        ``finished_only``: only bars that were final at ``now()`` (``strategy.bar_time``), what a backtest
+        on stored bars sees at this moment. ``as_hikyuu``: a Hikyuu ``KData`` instead of a numpy array
+        (extra ``hikyuu``; ``strategy.hikyuu_kdata``)."""
         if self.bars is None:
             raise RuntimeError("data is available once start() has begun")
-        bars = self.bars.bars(self._key(stock), parse_ktype(ktype))
+        k = parse_ktype(ktype)
+        bars = self.bars.bars(self._key(stock), k)
         dt = bars["datetime"]
         mask = np.ones(len(bars), dtype=bool)
         if start is not None:
             mask &= dt >= np.datetime64(start, "us")
         if end is not None:
             mask &= dt < np.datetime64(end, "us")
+        if finished_only:
+            from hikyuu_live.strategy.bar_time import finished_mask
+
+            mask &= finished_mask(bars, k, self.now())
+        if as_hikyuu:
+            from hikyuu_live.strategy.hikyuu_kdata import to_kdata
+
+            return to_kdata(bars[mask], self._key(stock), k)
         return bars[mask]
 
     def get_last_kdata(self, stock: Stock | str, start: int | date | datetime = 1,
-                       ktype: str | KType = KType.DAY) -> np.ndarray:
-        """The last ``start`` bars (an int), or every bar since ``start`` (a date)."""
+                       ktype: str | KType = KType.DAY, *, finished_only: bool = False,
+                       as_hikyuu: bool = False) -> Any:
+        """The last ``start`` bars (an int), or every bar since ``start`` (a date); options as ``get_kdata``."""
         if isinstance(start, int):
-            bars = self.get_kdata(stock, ktype=ktype)
-            return bars[-start:] if start > 0 else bars[:0]
-        return self.get_kdata(stock, start=start, ktype=ktype)
+            bars = self.get_kdata(stock, ktype=ktype, finished_only=finished_only)
+            bars = bars[-start:] if start > 0 else bars[:0]
+            if as_hikyuu:
+                from hikyuu_live.strategy.hikyuu_kdata import to_kdata
+
+                return to_kdata(bars, self._key(stock), parse_ktype(ktype))
+            return bars
+        return self.get_kdata(stock, start=start, ktype=ktype, finished_only=finished_only, as_hikyuu=as_hikyuu)
 
     def get_current_price(self, stock: Stock | str, ktype: str | KType = KType.DAY) -> float | None:
         """Close of the newest bar if it is today's; None otherwise (as Hikyuu's null price)."""
@@ -341,10 +361,12 @@ class Strategy(TradingMixin):
 
     def _handle_spots(self, spots: np.ndarray) -> None:
         assert self.bars is not None
+        observe = getattr(self.clock, "observe", None)
+        if observe is not None and len(spots) and getattr(self.clock, "observed", False):
+            spots = self._timers_within(spots)
         st = self.stats
         st.batches += 1
         st.spots += len(spots)
-        observe = getattr(self.clock, "observe", None)
         if observe is not None and len(spots):  # a MarketClock follows the data's own time
             first = not getattr(self.clock, "observed", True)
             observe(spots["datetime"].max().astype("M8[us]").item())
@@ -384,6 +406,24 @@ class Strategy(TradingMixin):
         if self._on_received is not None:
             rev = datetime.fromtimestamp(report.closed_us / 1e6, tz=EXCHANGE_TZ)
             self._call(self._on_received, self, rev)
+
+    def _timers_within(self, spots: np.ndarray) -> np.ndarray:
+        """On a MarketClock, a timer due at T runs when the data passes T, on the quotes stamped before T and
+        none after (a message holding both is split): what the market was at T, as a backtest on stored bars
+        sees it, however the recording's cycles fall. Returns the spots not taken in yet."""
+        last: datetime | None = None
+        while len(spots) and (due := self.timers.next_due()) is not None and (last is None or due > last):
+            cut = np.datetime64(due.astimezone(EXCHANGE_TZ).replace(tzinfo=None), "us")
+            early = spots["datetime"] < cut
+            if early.all():
+                break  # nothing in this message reaches the timer's time
+            if early.any():
+                self._handle_spots(spots[early])
+                spots = spots[~early]
+            self.clock.observe(due)  # type: ignore[attr-defined]
+            self._run_due_timers()
+            last = due
+        return spots
 
     def _run_due_timers(self) -> None:
         now = self.now()

@@ -5,6 +5,10 @@ stock, buy 100,000 yuan worth when the fast average of 1-minute closes crosses a
 the holding when it crosses below. Orders go to the paper broker by default (state kept in a file), or to
 easytrader with ``--broker easytrader``.
 
+It decides on **finished** bars only (``get_kdata(..., finished_only=True)``), once per new bar, so what it
+trades live is what a backtest on the stored bars trades (``hikyuu_parity --strategy demo2`` shows it); bars
+already there at start are history, not signals. Its Hikyuu form is ``hikyuu_live.bridge.strategy_demo2``.
+
     python -m hikyuu_live.strategy.strategy_demo2 [--codes ...] [--fast 3] [--slow 8] [--clock market]
 """
 
@@ -32,13 +36,22 @@ def crossing(closes: np.ndarray, fast: int, slow: int) -> int:
 
 
 def build(codes: list[str], ktypes: list[str], *, fast: int = 3, slow: int = 8, value: float = 100_000.0,
-          **kw: object) -> Strategy:
+          every: timedelta = timedelta(minutes=1), unfinished: bool = False, **kw: object) -> Strategy:
+    """The demo strategy. ``unfinished=True`` (with a shorter ``every``) is the classic mistake of deciding on
+    the bar still being built; ``hikyuu_parity --strategy broken_demo2`` shows what it costs."""
     stg = Strategy(codes, ktypes, name="demo2", **kw)  # type: ignore[arg-type]
     stg.signals = {"buy": 0, "sell": 0}  # type: ignore[attr-defined]
+    seen: dict[str, np.datetime64] = {}  # newest finished bar looked at, per stock
 
     def check(s: Strategy) -> None:
         for code in codes:
-            bars = s.get_kdata(code, ktype="min")
+            bars = s.get_kdata(code, ktype="min", finished_only=not unfinished)
+            if not len(bars) or seen.get(code) == bars["datetime"][-1]:
+                continue  # no new bar: nothing new to decide
+            first = code not in seen
+            seen[code] = bars["datetime"][-1]
+            if first:
+                continue  # what is there at start is history
             signal = crossing(bars["close"], fast, slow)
             if signal > 0:
                 s.signals["buy"] += 1  # type: ignore[attr-defined]
@@ -50,7 +63,7 @@ def build(codes: list[str], ktypes: list[str], *, fast: int = 3, slow: int = 8, 
                 done = order or "nothing sellable (none held, or bought today: T+1)"
                 print(f"[demo2] {s.now():%H:%M:%S} {code} MA{fast} crossed below MA{slow}: {done}", flush=True)
 
-    stg.run_daily(check, timedelta(minutes=1))
+    stg.run_daily(check, every)
     return stg
 
 

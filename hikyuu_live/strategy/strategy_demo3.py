@@ -21,7 +21,7 @@ def build(codes: list[str], ktypes: list[str], *, at: time = time(14, 55), value
 
     def rebalance(s: Strategy) -> None:
         for code in codes:
-            closes = s.get_kdata(code, ktype="min")["close"]
+            closes = s.get_kdata(code, ktype="min", finished_only=True)["close"]
             price = s.get_current_price(code)
             if price is None or not len(closes):
                 continue

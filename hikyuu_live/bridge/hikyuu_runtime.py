@@ -1,0 +1,142 @@
+"""The Hikyuu-form demos on Hikyuu's own runtime: Hikyuu's ``Strategy`` (C++ core, ``SpotAgent`` on our quote
+bus, bars from the store its ``hikyuu.ini`` names) calling Hikyuu's ``run_in_strategy`` with
+``crtOB(HikyuuBroker(...))``, as the originals do; nothing of Hikyuu is changed.
+
+Two things differ from the originals, both because a demo must also run against a replay:
+
+- time: Hikyuu's timers run on the wall clock; with ``--clock market`` a ``MarketClock`` fed from Hikyuu's
+  ``on_change`` (``follow_spots``) gives the bridge the replayed market's time, and the system runs every
+  second (``run_daily(..., ignore_market=True)``) instead of on the wall clock's session grid;
+- exit: Hikyuu's ``Strategy.start()`` never returns (Ctrl-C ends the process), so decisions, the bridge's
+  counters and the account (as our broker and as Hikyuu's ``BrokerTradeManager`` read it) are written to
+  ``--summary`` after every run, and ``--idle-exit N`` ends the process N seconds after the last spot.
+
+``--bars current`` (default here) runs the bar under way on every call, as Hikyuu's ``run_in_strategy`` does:
+the same decision comes back on every call until the bar ends; the bridge places it once.
+``--bars finished`` decides once on each finished bar, as ``SystemRunner`` does on our runtime.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import sys as _sys
+import time
+from collections.abc import Callable
+from dataclasses import asdict
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from hikyuu_live.bridge.broker import HikyuuBroker
+from hikyuu_live.bridge.hikyuu_ob import follow_spots
+from hikyuu_live.clock import EXCHANGE_TZ, LiveClock, MarketClock
+from hikyuu_live.model.kdata import parse_ktype
+from hikyuu_live.strategy.bar_time import is_final
+from hikyuu_live.strategy.cli import split
+from hikyuu_live.strategy.context import normalize_code
+from hikyuu_live.strategy.hikyuu_kdata import HIKYUU_KTYPE, from_datetime, hikyuu, to_datetime
+
+log = logging.getLogger(__name__)
+
+
+def run_in_hikyuu(args: argparse.Namespace, name: str, make_system: Callable[[argparse.Namespace], Any], *,
+                  every: str = "MIN") -> int:
+    """Run the demo's system per stock in Hikyuu's own ``Strategy`` until Ctrl-C or ``--idle-exit``."""
+    from hikyuu_live.config import config_home
+
+    hku = hikyuu()
+    ktype = parse_ktype(every)
+    codes = [normalize_code(c) for c in split(args.codes)]
+    home = config_home(args.config)
+    clock: Any = MarketClock() if args.clock == "market" else LiveClock()
+    broker_kw: dict[str, Any] = {}
+    if args.broker == "paper":
+        broker_kw["state_path"] = args.broker_state or str(home / f"paper_broker_{name}.json")
+    bridge = HikyuuBroker(args.broker, name=name, clock=clock, ktype=ktype, **broker_kw)
+    ob = hku.crtOB(bridge, name)
+    cost = hku.TC_Zero()
+    systems = {code: make_system(args) for code in codes}
+    mode = args.bars or "current"
+    stg = hku.Strategy(["sh000001", *codes], split(args.ktypes), {}, name, str(home / "hikyuu.ini"))
+    if args.quotation_server:
+        stg.set_param("quotation_server", args.quotation_server)
+    decisions: list[dict[str, Any]] = []
+    seen: dict[str, np.datetime64] = {}
+    state = {"runs": 0, "last_clock": None, "last_change": time.monotonic()}
+
+    def run_system(code: str, sys: Any) -> None:
+        stk = hku.get_stock(code)
+        if stk.is_null():
+            log.error("%s: Hikyuu does not know %s (not in the store's stock list)", name, code)
+            return
+        kq = HIKYUU_KTYPE[ktype]
+        if mode == "current":
+            hku.run_in_strategy(sys, stk, hku.Query(-1000, ktype=kq), ob, cost)
+        else:
+            k = stk.get_kdata(hku.Query(-2, ktype=kq))
+            labels = [from_datetime(r.datetime) for r in k]
+            final = [t for t in labels if is_final(t, ktype, clock.now())]
+            if not final or seen.get(code) == final[-1]:
+                return
+            first = code not in seen
+            seen[code] = final[-1]
+            if first:
+                return
+            end = to_datetime(final[-1] + np.timedelta64(1, "s"))
+            with bridge.deciding_on(final[-1]):
+                hku.run_in_strategy(sys, stk, hku.Query(hku.Datetime(1990, 1, 1), end, ktype=kq), ob, cost)
+        for tr in sys.get_trade_record_list():
+            side = {hku.BUSINESS.BUY: "buy", hku.BUSINESS.SELL: "sell"}.get(tr.business)
+            if side:
+                decisions.append({"code": code, "bar": str(from_datetime(tr.datetime)), "side": side,
+                                  "price": float(tr.real_price), "number": float(tr.number),
+                                  "at": clock.now().strftime("%H:%M:%S")})
+
+    def tick(s: Any) -> None:
+        if args.clock == "market" and not clock.observed:
+            return
+        for code, sys in systems.items():
+            try:
+                run_system(code, sys)
+            except Exception:  # a failing system must not stop the others, nor the summary
+                log.exception("%s: %s failed", name, code)
+        state["runs"] += 1
+        write_summary()
+        now = clock.now()
+        if now != state["last_clock"]:
+            state["last_clock"], state["last_change"] = now, time.monotonic()
+        elif args.idle_exit and time.monotonic() - state["last_change"] > args.idle_exit:
+            log.info("%s: no spot for %.0f s; exiting", name, args.idle_exit)
+            write_summary()
+            _sys.stdout.flush()
+            os._exit(0)  # Hikyuu's Strategy.start() has no stop()
+
+    def write_summary() -> None:
+        if not args.summary:
+            return
+        tm = hku.crtBrokerTM(ob, cost, name)
+        tm.fetch_asset_info_from_broker(ob)
+        doc = {"runs": state["runs"], "mode": mode, "decisions": decisions, "bridge": asdict(bridge.stats),
+               "keys": {d.key: [d.market + d.code, d.side, d.decided_at, d.status] for d in bridge.decisions()},
+               "asset_info": bridge.get_asset_info(),
+               "hikyuu_account": {"cash": tm.current_cash,
+                                  "positions": {p.stock.market_code: p.number for p in tm.get_position_list()}},
+               "clock": clock.now().astimezone(EXCHANGE_TZ).strftime("%Y-%m-%d %H:%M:%S")}
+        tmp = Path(args.summary + ".tmp")
+        tmp.write_text(json.dumps(doc, ensure_ascii=False, indent=1, default=str))
+        os.replace(tmp, args.summary)
+
+    if isinstance(clock, MarketClock):
+        follow_spots(stg, clock)
+        stg.run_daily(tick, hku.Seconds(1), "SH", True)
+    else:
+        step = timedelta(minutes=ktype.minutes or 1)
+        stg.run_daily(tick, hku.Seconds(int(step.total_seconds())), "SH", False)
+    log.info("%s: Hikyuu's Strategy trades %s through %r (bars: %s)", name, ", ".join(codes), bridge, mode)
+    stg.start()
+    return 0
