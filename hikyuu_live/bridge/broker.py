@@ -14,8 +14,10 @@ A ``HikyuuBroker`` is such an object:
   decision bar), so a system that decides the same thing again (a timer running twice on one bar, a restart
   re-running today's bars) is answered with the order already placed, across restarts too (the paper and
   easytrader journals keep client ids). The decision bar is the ``datetime`` Hikyuu passes when the bridge
-  is wrapped by :func:`hikyuu_live.bridge.order_broker` (preferred), else the bar of ``ktype`` holding the
-  bridge clock's now (what Hikyuu's own ``crtOB`` wrapper allows: it drops the datetime);
+  is wrapped by :func:`hikyuu_live.bridge.order_broker` (preferred), else the first bar of ``ktype`` labelled
+  at or after the bridge clock's now, where Hikyuu's ``run_in_strategy`` window starts (what Hikyuu's own
+  ``crtOB`` wrapper allows: it drops the datetime, and a caller whose decision time is not its clock's now,
+  such as a backtest-style loop, needs ``order_broker`` or ``deciding_on``);
 - **orders whose final status comes later** (easytrader: ``submitted``, ``unconfirmed``, ``pending``) are
   tracked; while one is not final, another order of the same stock and side is refused ("an earlier ...
   is not final yet"): Hikyuu, reading an account that does not show the first order yet, would otherwise
@@ -24,8 +26,10 @@ A ``HikyuuBroker`` is such an object:
   decision time: Hikyuu's ``System.run`` trades only bars at or after it. An account that cannot be read
   answers ``""``: Hikyuu then sees no cash and no position and sends nothing (never a guessed account).
 
-Quantities: Hikyuu passes shares as a float; a whole positive number is sent as is; Hikyuu's "sell
-everything" (``MAX_DOUBLE``) sells the whole holding; anything else (NaN, fractions, <= 0) is refused.
+Hikyuu's "no price" (NaN, for a stop-loss or goal it does not set) is sent and reported as 0.0: a NaN in the
+account JSON makes Hikyuu's parser drop the whole account. Quantities: Hikyuu passes shares as a float; a
+whole positive number is sent as is; Hikyuu's "sell everything" (``MAX_DOUBLE``) sells the whole holding;
+anything else (NaN, fractions, <= 0) is refused.
 Prices are sent as Hikyuu computed them (a system on adjusted prices sends prices the exchange does not
 know: the tick and limit checks refuse them, with the reason).
 """
@@ -127,6 +131,10 @@ class HikyuuBroker:
             log.error("%s: account not readable, Hikyuu gets no account (it will not trade): %s", self.name, e)
             return ""
         info["datetime"] = self.decision_time().strftime(TIME_FORMAT)
+        info["cash"] = _finite(info.get("cash"))
+        for row in info.get("positions", []):
+            for key in ("number", "stoploss", "goal_price", "cost_price"):
+                row[key] = _finite(row.get(key))
         pending = self.in_flight()
         if pending:
             log.info("%s: %d orders not final yet (%s); Hikyuu sees the account without them", self.name,
@@ -157,8 +165,10 @@ class HikyuuBroker:
         now = self.clock.now().astimezone(EXCHANGE_TZ).replace(tzinfo=None)
         if not self.ktype.is_intraday:
             return now.replace(hour=0, minute=0, second=0, microsecond=0)
-        minute = now.hour * 60 + now.minute + now.second / 60.0
-        label = int(intraday_label_minutes(np.array([minute]), self.ktype)[0])
+        # the first bar whose label is at or after now: the bar Hikyuu's System.run starts its window with
+        exact = now.second == 0 and now.microsecond == 0
+        minute = now.hour * 60 + now.minute + now.second / 60.0 + now.microsecond / 60e6
+        label = int(intraday_label_minutes(np.array([minute - (1e-9 if exact else 0.0)]), self.ktype)[0])
         if not label:  # outside the sessions: the minute itself
             return now.replace(second=0, microsecond=0)
         return now.replace(hour=label // 60, minute=label % 60, second=0, microsecond=0)
@@ -225,7 +235,7 @@ class HikyuuBroker:
                                               f"{earlier.status}, not final yet; not sending another")
         note = remark or f"hikyuu {self.name} {part or ''}".strip()
         send = self.broker.buy if side == "buy" else self.broker.sell
-        order = send(market, code, float(price), qty, float(stoploss or 0.0), float(goal_price or 0.0),
+        order = send(market, code, float(price), qty, _finite(stoploss), _finite(goal_price),
                      None if part is None else str(part), note, client_order_id=key)
         self.stats.placed += 1
         decision.order = order
@@ -262,6 +272,16 @@ class HikyuuBroker:
         log.warning("%s: %s %s%s x%s for bar %s not sent: %s", self.name, decision.side, decision.market,
                     decision.code, decision.number, decision.decided_at, why)
         return None
+
+
+def _finite(value: Any) -> float:
+    """Hikyuu's "no price" is NaN (``Null<price_t>``): sent and stored as 0.0, never as a NaN that makes the
+    account JSON unreadable for Hikyuu's parser."""
+    try:
+        x = float(value)
+    except (TypeError, ValueError):
+        return 0.0
+    return x if math.isfinite(x) else 0.0
 
 
 def _naive(value: datetime | np.datetime64 | Any) -> datetime:

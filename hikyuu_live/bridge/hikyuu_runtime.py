@@ -1,12 +1,13 @@
 """The Hikyuu-form demos on Hikyuu's own runtime: Hikyuu's ``Strategy`` (C++ core, ``SpotAgent`` on our quote
-bus, bars from the store its ``hikyuu.ini`` names) calling Hikyuu's ``run_in_strategy`` with
-``crtOB(HikyuuBroker(...))``, as the originals do; nothing of Hikyuu is changed.
+bus, bars from the store its ``hikyuu.ini`` names) calling Hikyuu's ``run_in_strategy`` with our bridge as the
+order broker, as the originals do with ``crtOB(...)``; nothing of Hikyuu is changed. The bridge is wrapped by
+``order_broker`` (``crtOB`` that keeps the decision's bar), so a decision repeated on every call is placed once.
 
 Two things differ from the originals, both because a demo must also run against a replay:
 
 - time: Hikyuu's timers run on the wall clock; with ``--clock market`` a ``MarketClock`` fed from Hikyuu's
-  ``on_change`` (``follow_spots``) gives the bridge the replayed market's time, and the system runs every
-  second (``run_daily(..., ignore_market=True)``) instead of on the wall clock's session grid;
+  ``on_change`` (``follow_spots``) gives the bridge the replayed market's time, and the system runs four times
+  a second (``run_daily(..., ignore_market=True)``) instead of on the wall clock's session grid;
 - exit: Hikyuu's ``Strategy.start()`` never returns (Ctrl-C ends the process), so decisions, the bridge's
   counters and the account (as our broker and as Hikyuu's ``BrokerTradeManager`` read it) are written to
   ``--summary`` after every run, and ``--idle-exit N`` ends the process N seconds after the last spot.
@@ -22,7 +23,9 @@ import argparse
 import json
 import logging
 import os
+import shutil
 import sys as _sys
+import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import asdict
@@ -33,7 +36,7 @@ from typing import Any
 import numpy as np
 
 from hikyuu_live.bridge.broker import HikyuuBroker
-from hikyuu_live.bridge.hikyuu_ob import follow_spots
+from hikyuu_live.bridge.hikyuu_ob import follow_spots, order_broker
 from hikyuu_live.clock import EXCHANGE_TZ, LiveClock, MarketClock
 from hikyuu_live.model.kdata import parse_ktype
 from hikyuu_live.strategy.bar_time import is_final
@@ -42,6 +45,24 @@ from hikyuu_live.strategy.context import normalize_code
 from hikyuu_live.strategy.hikyuu_kdata import HIKYUU_KTYPE, from_datetime, hikyuu, to_datetime
 
 log = logging.getLogger(__name__)
+
+
+def hikyuu_ini(home: Path, quotation_server: str | None, ktypes: list[str]) -> str:
+    """The ``hikyuu.ini`` Hikyuu's ``Strategy`` reads: a private copy of the home's with the strategy's bar types
+    preloaded (Hikyuu's ``SpotAgent`` only builds live bars of preloaded types) and, when given, another
+    quotation server (Hikyuu's ``Strategy`` takes the address from its config file only)."""
+    from hikyuu_live.config import update_ini
+
+    path = home / "hikyuu.ini"
+    if not path.exists():
+        raise FileNotFoundError(f"{path} not found: Hikyuu's Strategy needs it (hikyuu_doctor --init)")
+    copy = Path(tempfile.mkdtemp(prefix="hikyuu_live_")) / "hikyuu.ini"
+    shutil.copy(path, copy)
+    updates: dict[str, dict[str, object]] = {"preload": {parse_ktype(k).value.lower(): True for k in ktypes}}
+    if quotation_server:
+        updates["hikyuu"] = {"quotation_server": quotation_server}
+    update_ini(copy, updates)
+    return str(copy)
 
 
 def run_in_hikyuu(args: argparse.Namespace, name: str, make_system: Callable[[argparse.Namespace], Any], *,
@@ -58,13 +79,14 @@ def run_in_hikyuu(args: argparse.Namespace, name: str, make_system: Callable[[ar
     if args.broker == "paper":
         broker_kw["state_path"] = args.broker_state or str(home / f"paper_broker_{name}.json")
     bridge = HikyuuBroker(args.broker, name=name, clock=clock, ktype=ktype, **broker_kw)
-    ob = hku.crtOB(bridge, name)
+    ob = order_broker(bridge, name)  # crtOB(bridge) works too, but drops the decision's bar (see HikyuuBroker)
     cost = hku.TC_Zero()
     systems = {code: make_system(args) for code in codes}
+    for sys in systems.values():
+        sys.tm = hku.crtTM()  # run_in_strategy wants one; it runs the system on our account instead
     mode = args.bars or "current"
-    stg = hku.Strategy(["sh000001", *codes], split(args.ktypes), {}, name, str(home / "hikyuu.ini"))
-    if args.quotation_server:
-        stg.set_param("quotation_server", args.quotation_server)
+    ktypes = list(dict.fromkeys([*split(args.ktypes), ktype.value.lower()]))
+    stg = hku.Strategy(["sh000001", *codes], ktypes, {}, name, hikyuu_ini(home, args.quotation_server, ktypes))
     decisions: list[dict[str, Any]] = []
     seen: dict[str, np.datetime64] = {}
     state = {"runs": 0, "last_clock": None, "last_change": time.monotonic()}
@@ -133,7 +155,7 @@ def run_in_hikyuu(args: argparse.Namespace, name: str, make_system: Callable[[ar
 
     if isinstance(clock, MarketClock):
         follow_spots(stg, clock)
-        stg.run_daily(tick, hku.Seconds(1), "SH", True)
+        stg.run_daily(tick, hku.Milliseconds(250), "SH", True)  # a replay runs faster than the wall clock
     else:
         step = timedelta(minutes=ktype.minutes or 1)
         stg.run_daily(tick, hku.Seconds(int(step.total_seconds())), "SH", False)

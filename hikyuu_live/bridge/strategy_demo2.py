@@ -27,7 +27,7 @@ from datetime import timedelta
 from typing import Any
 
 from hikyuu_live.bridge.system import SystemRunner
-from hikyuu_live.bridge.systems import ma_cross_system
+from hikyuu_live.bridge.systems import ma_cross_system, quiet_hikyuu
 from hikyuu_live.strategy.cli import runtime_options, setup, split, strategy_parser
 from hikyuu_live.strategy.runtime import Strategy
 
@@ -71,6 +71,7 @@ def main(argv: list[str] | None = None) -> int:
     if not 0 < args.fast < args.slow:
         ap.error("--fast must be positive and below --slow")
     setup(args)
+    quiet_hikyuu(bool(args.verbose))
     if args.runtime == "hikyuu":
         from hikyuu_live.bridge.hikyuu_runtime import run_in_hikyuu
 

@@ -22,7 +22,7 @@ import argparse
 from typing import Any
 
 from hikyuu_live.bridge.system import crt_sys_strategy
-from hikyuu_live.bridge.systems import ma_cross_system
+from hikyuu_live.bridge.systems import ma_cross_system, quiet_hikyuu
 from hikyuu_live.model.kdata import KType, parse_ktype
 from hikyuu_live.strategy.cli import runtime_options, setup, strategy_parser
 from hikyuu_live.strategy.runtime import Strategy
@@ -57,6 +57,7 @@ def main(argv: list[str] | None = None) -> int:
         ap.error("--fast must be positive and below --slow")
     args.codes = args.codes.split(",")[0]
     setup(args)
+    quiet_hikyuu(bool(args.verbose))
     if args.runtime == "hikyuu":
         return _hikyuu_runtime(args, ktype)
     stg = build([args.codes], [], ktype=ktype, fast=args.fast, slow=args.slow, shares=args.shares,

@@ -6,7 +6,9 @@ the fast average of closes crosses above the slow one and sells when it crosses 
 written as ``SG_Bool(CROSS(fast, slow), CROSS(slow, fast))`` so that one condition can be added to the sell
 side: **A-share T+1**. Hikyuu's backtest lets a system sell on the day it bought; the exchange does not. The
 sell signal therefore only counts when the last buy signal came before today's first bar (``BARSLAST``), so
-the backtest trades what can be traded live, and live and backtest agree (``hikyuu_parity``).
+the backtest trades what can be traded live, and live and backtest agree (``hikyuu_parity``). Every golden cross
+buys (``alternate=False``: the money manager adds a lot to a holding), every allowed dead cross sells it all.
+The ``BARSLAST`` condition needs a day boundary in the bars: preload more than one day of history.
 
 Systems run live trade on the close of the bar they decide on (``buy_delay``/``sell_delay`` False, as
 ``run_in_strategy`` requires); minute bars built from polled quotes often have ``high == low``, where Hikyuu
@@ -27,7 +29,14 @@ def t1_cross_signal(fast: int, slow: int) -> Any:
     up, down = hku.CROSS(f, s), hku.CROSS(s, f)
     new_day = hku.DAY() != hku.REF(hku.DAY(), 1)
     bought_before_today = hku.BARSLAST(up) > hku.BARSLAST(new_day)
-    return hku.SG_Bool(up, down & bought_before_today)
+    return hku.SG_Bool(up, down & bought_before_today, alternate=False)
+
+
+def quiet_hikyuu(verbose: bool = False) -> None:
+    """Hikyuu's warnings to errors only: its ``BrokerTradeManager`` warns on every run that it "does not
+    implement" the backtest-only queries, which would bury what matters in a live log."""
+    hku = hikyuu()
+    hku.set_log_level(hku.LOG_LEVEL.INFO if verbose else hku.LOG_LEVEL.ERROR)
 
 
 def ma_cross_system(fast: int = 3, slow: int = 8, shares: int = 1000, name: str = "MA cross") -> Any:

@@ -85,6 +85,10 @@ def main(argv: list[str] | None = None) -> int:
     except ValueError as e:
         print(f"hikyuu_parity: {e}", file=sys.stderr)
         return EXIT_FAILED
+    if spec.is_system:
+        from hikyuu_live.bridge.systems import quiet_hikyuu
+
+        quiet_hikyuu(args.verbose > 1)
     opened = None if args.no_history else store_history(args.config)
     try:
         report = run_parity(spec, Path(args.recording), opened[0] if opened else None,  # type: ignore[arg-type]
