@@ -21,7 +21,9 @@ import subprocess
 import sys
 import uuid
 from dataclasses import dataclass
+from datetime import date, datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from tests.services.hikyuu_core import HikyuuCore
 
@@ -35,6 +37,8 @@ OURS = ["tzdata", "pynng==0.9.0", "flatbuffers==25.12.19", "msgpack>=1.0", "urll
         "clickhouse-connect==1.6.0", "pyarrow>=14", "isal>=1.6"]
 SDIST_ONLY = ["pytdx==1.72"]
 _PLATFORMS = ("manylinux2014_x86_64", "manylinux_2_17_x86_64", "manylinux_2_28_x86_64", "any")
+HOST_FAKETIME = Path("/usr/lib/x86_64-linux-gnu/faketime/libfaketimeMT.so.1")
+FAKETIME_LIB = "/opt/faketime/libfaketimeMT.so.1"  # in the chroot (a host library works there: newer glibc)
 CHROOT_ENV = {"PATH": "/usr/sbin:/usr/bin:/sbin:/bin", "LANG": "C.UTF-8", "TZ": "Asia/Shanghai"}
 
 
@@ -99,6 +103,15 @@ class LiveEnv:
         return {**CHROOT_ENV, "HOME": home, "HKU_HOME": home, "PYTHONPATH": self.pythonpath,
                 "PYTHONUNBUFFERED": "1", "MPLBACKEND": "Agg", **(extra or {})}
 
+    def fake_today(self, day: date) -> dict[str, str]:
+        """Environment that moves a chroot process's calendar to ``day`` (time of day and intervals real).
+
+        Hikyuu's ``SpotAgent`` builds bars only from spots dated today by the wall clock
+        (``Stock::isTransactionTime``), so its ``Strategy`` can follow a recorded day only with its date moved
+        there; libfaketime (``scripts/system_deps.d/faketime.sh``) does it without touching Hikyuu."""
+        today = datetime.now(ZoneInfo("Asia/Shanghai")).date()
+        return {"LD_PRELOAD": FAKETIME_LIB, "FAKETIME": f"-{(today - day).days}d", "FAKETIME_DONT_FAKE_MONOTONIC": "1"}
+
     def close(self) -> None:
         shutil.rmtree(self.core.root / self.src.lstrip("/"), ignore_errors=True)
 
@@ -113,6 +126,12 @@ def ensure(core: HikyuuCore) -> LiveEnv:
                 shutil.rmtree(core.root / deps.lstrip("/"), ignore_errors=True)
                 _install_deps(core, deps)
                 (core.root / deps.lstrip("/") / ".complete").write_text("")
+    lib = core.root / FAKETIME_LIB.lstrip("/")
+    if not lib.exists():
+        if not HOST_FAKETIME.exists():
+            raise RuntimeError(f"{HOST_FAKETIME} missing: run `bash scripts/system_deps.sh` (libfaketime)")
+        lib.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy(HOST_FAKETIME, lib)
     src = f"/opt/hlive-src-{uuid.uuid4().hex[:10]}"
     host_src = core.root / src.lstrip("/")
     shutil.copytree(ROOT / "hikyuu_live", host_src / "hikyuu_live",

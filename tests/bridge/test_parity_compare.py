@@ -1,0 +1,73 @@
+"""The parity comparison on its own: every kind of difference between a live and a backtest trade list gets its
+cause (the runs that produce such lists are in ``test_parity.py`` and ``test_hikyuu_live.py``)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from hikyuu_live.bridge.parity.day import aggregate
+from hikyuu_live.bridge.parity.trades import (
+    AFTER_CLOSE,
+    DECISION,
+    FILL_PRICE,
+    MISSING_BAR,
+    QUANTITY,
+    REFUSED,
+    T1,
+    UNFINISHED,
+    BarSets,
+    Trade,
+    compare,
+)
+from hikyuu_live.model.kdata import KDATA_DTYPE
+
+
+def t(hm: str) -> np.datetime64:
+    return np.datetime64(f"2026-11-24T{hm}", "us")
+
+
+def trade(hm: str, side: str = "buy", price: float = 10.0, number: float = 1000, **kw) -> Trade:
+    return Trade(t(hm), "SH600000", side, price, number, **kw)
+
+
+def test_identical_lists_have_no_difference():
+    lists = [trade("09:31"), trade("09:40", "sell", 10.5)]
+    assert compare(lists, list(lists)) == []
+
+
+def test_each_cause_is_named():
+    live = [
+        trade("09:31", price=10.02),  # fill price
+        trade("09:35", number=900),  # quantity
+        trade("09:40", "sell", status="rejected", reason="SH600000: only 0 shares sellable today (T+1), asked 1000"),
+        trade("09:45", status="rejected", reason="SH600000: not enough cash: need 10,005.10, have 3.00"),
+        trade("10:00:15", unfinished="the unfinished MIN bar 10:01 (final at 10:01:00), read at 10:00:15"),
+    ]
+    backtest = [trade("09:31"), trade("09:35"), trade("09:40", "sell"), trade("09:45"), trade("10:01"),
+                trade("11:00"), trade("15:00", "sell")]
+    bars = BarSets(live={("SH600000", "MIN"): {t("10:59")}}, backtest={("SH600000", "MIN"): {t("10:59"), t("11:00")}})
+    diffs = compare(live, backtest, bars, {"SH600000": t("15:00")})
+    got = [(str(d.live.when if d.live else d.backtest.when)[11:19], d.cause) for d in diffs]  # type: ignore[union-attr]
+    assert got == [("09:31:00", FILL_PRICE), ("09:35:00", QUANTITY), ("09:40:00", T1), ("09:45:00", REFUSED),
+                   ("10:00:15", UNFINISHED), ("10:01:00", UNFINISHED), ("11:00:00", MISSING_BAR),
+                   ("15:00:00", AFTER_CLOSE)]
+    assert "had decided this already at 10:00:15" in diffs[5].detail
+    assert "never had MIN bar 11:00:00" in diffs[6].detail
+
+
+def test_a_bar_seen_only_unfinished_explains_a_backtest_decision():
+    bars = BarSets(unfinished_reads={"SH600000": {t("09:31"): "the unfinished MIN bar 09:31, read at 09:30:15"}})
+    [d] = compare([], [trade("09:31")], bars)
+    assert d.cause == UNFINISHED and "only while it was being built" in d.detail
+    [other] = compare([], [trade("09:32")], bars)
+    assert other.cause == DECISION
+
+
+def test_day_bars_are_made_of_the_minutes_they_hold():
+    m = np.zeros(3, KDATA_DTYPE)
+    m["datetime"] = [t("09:31"), t("09:32"), t("09:36")]
+    m["open"], m["high"], m["low"], m["close"] = [10, 11, 12], [10.5, 11.5, 12.5], [9.5, 10.5, 11.5], [10.2, 11.2, 12.2]
+    m["amount"], m["volume"] = [1, 2, 3], [10, 20, 30]
+    out = aggregate(m, np.array([t("09:35"), t("09:35"), t("09:40")]))
+    assert out.tolist() == [(t("09:35").item(), 10.0, 11.5, 9.5, 11.2, 3.0, 30.0),
+                            (t("09:40").item(), 12.0, 12.5, 11.5, 12.2, 3.0, 30.0)]
