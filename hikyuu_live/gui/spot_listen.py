@@ -74,10 +74,15 @@ class Printer:
         if self.codes is not None and len(spots):
             spots = spots[np.isin(market_codes(spots), list(self.codes))]
         if not self.stats_only:
+            # the cycle's time (its newest quote) on every spot line: the JSON spot lines are then a recording in
+            # the replay format, one cycle per poll (``spot_server --source replay``, ``hikyuu_parity``)
+            newest = c.spots["datetime"].max() if len(c.spots) else None
+            cycle_time = str(newest.astype("M8[us]")).replace("T", " ") if newest is not None else None
             for s in array_to_spots(spots):
                 if self.fmt == "json":
                     d = s.to_dict()
                     d["datetime"] = s.datetime.isoformat(sep=" ") if s.datetime else None
+                    d["cycle_time"] = cycle_time
                     self.out.write(json.dumps(d, ensure_ascii=False) + "\n")
                 else:
                     self.out.write(f"{s.market}{s.code} {s.name:<8} {s.datetime} close={s.close:<10.3f} "

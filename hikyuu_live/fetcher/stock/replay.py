@@ -6,7 +6,8 @@ File format (one spot per line; ``.gz`` files are read transparently):
   close, amount, volume``, book levels ``bid1..bid5, bid_amount1..bid_amount5, ask1..ask5,
   ask_amount1..ask_amount5`` and optionally ``cycle_time``. Missing numeric columns read as 0.
 - **JSON lines** (``.jsonl``/``.ndjson``): objects with the same keys, book levels as lists
-  (``"bid": [10.01, 10.0, ...]``), optional ``cycle_time``.
+  (``"bid": [10.01, 10.0, ...]``), optional ``cycle_time``. What ``spot_listen --format json`` writes is such a
+  recording (its ``{"type": "cycle", ...}`` statistics lines are skipped).
 
 Units are those of the wire format: prices in yuan, amount in 10,000 yuan, volume and book sizes in
 lots, times ``YYYY-MM-DD HH:MM:SS[.ffffff]`` in exchange time. Lines are grouped into cycles by
@@ -84,6 +85,8 @@ def _columns_from_jsonl(fh: IO[str], path: Path) -> dict[str, list[Any]]:
             obj = json.loads(line)
         except json.JSONDecodeError as e:
             raise SourceDataError(f"{path}:{lineno}: not JSON: {e}") from e
+        if isinstance(obj, dict) and obj.get("type") == "cycle":
+            continue  # ``spot_listen --format json``'s per-cycle statistics between its spot lines
         for c in REQUIRED:
             if c not in obj:
                 raise SourceDataError(f"{path}:{lineno}: missing key {c!r}")
