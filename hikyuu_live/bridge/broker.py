@@ -225,14 +225,16 @@ class HikyuuBroker:
         qty, why = self._quantity(side, market, code, num)
         if why:
             self.stats.invalid += 1
-            return self._refuse(decision, why)
+            self._refuse(decision, why)
+            return None
         if self.hold_while_in_flight:
             earlier = next((d for d in self.in_flight() if d.side == side and d.market == market
                             and d.code == code and d.key != key), None)
             if earlier is not None:
                 self.stats.held_back += 1
-                return self._refuse(decision, f"an earlier {side} of {market}{code} ({earlier.decided_at}) is "
-                                              f"{earlier.status}, not final yet; not sending another")
+                self._refuse(decision, f"an earlier {side} of {market}{code} ({earlier.decided_at}) is "
+                                       f"{earlier.status}, not final yet; not sending another")
+                return None
         note = remark or f"hikyuu {self.name} {part or ''}".strip()
         send = self.broker.buy if side == "buy" else self.broker.sell
         order = send(market, code, float(price), qty, _finite(stoploss), _finite(goal_price),
@@ -271,7 +273,6 @@ class HikyuuBroker:
         decision.reason = why
         log.warning("%s: %s %s%s x%s for bar %s not sent: %s", self.name, decision.side, decision.market,
                     decision.code, decision.number, decision.decided_at, why)
-        return None
 
 
 def _finite(value: Any) -> float:

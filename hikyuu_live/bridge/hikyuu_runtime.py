@@ -89,7 +89,7 @@ def run_in_hikyuu(args: argparse.Namespace, name: str, make_system: Callable[[ar
     stg = hku.Strategy(["sh000001", *codes], ktypes, {}, name, hikyuu_ini(home, args.quotation_server, ktypes))
     decisions: list[dict[str, Any]] = []
     seen: dict[str, np.datetime64] = {}
-    state = {"runs": 0, "last_clock": None, "last_change": time.monotonic()}
+    state: dict[str, Any] = {"runs": 0, "last_clock": None, "last_change": time.monotonic()}
 
     def run_system(code: str, sys: Any) -> None:
         stk = hku.get_stock(code)

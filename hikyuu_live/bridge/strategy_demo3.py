@@ -81,7 +81,9 @@ def _hikyuu_runtime(args: argparse.Namespace, ktype: KType) -> int:
 
     hku = hikyuu()
     home = config_home(args.config)
-    kw = {"state_path": args.broker_state or str(home / f"paper_broker_{NAME}.json")} if args.broker == "paper" else {}
+    kw: dict[str, Any] = {}
+    if args.broker == "paper":
+        kw["state_path"] = args.broker_state or str(home / f"paper_broker_{NAME}.json")
     broker = hku.crtOB(HikyuuBroker(args.broker, name=NAME, ktype=ktype, **kw), NAME)
     sys = ma_cross_system(args.fast, args.slow, args.shares)
     stg = hku.crt_sys_strategy(sys, args.codes, hku.Query(-1000, ktype=HIKYUU_KTYPE[ktype]), broker, hku.TC_Zero(),

@@ -40,7 +40,7 @@ def hikyuu() -> Any:
 def to_datetime(value: np.datetime64) -> Any:
     """A Hikyuu ``Datetime`` of one bar label (microsecond precision kept)."""
     hku = hikyuu()
-    us = int(np.datetime64(value, "us").astype(np.int64))
+    us = int(np.asarray(value).astype("M8[us]").astype(np.int64))
     secs, micro = divmod(us, 1_000_000)
     t = np.datetime64(secs, "s").item()
     return hku.Datetime(t.year, t.month, t.day, t.hour, t.minute, t.second, micro // 1000, micro % 1000)

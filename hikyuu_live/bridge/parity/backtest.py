@@ -83,7 +83,7 @@ def _minute_ends(day: DayBars) -> list[datetime]:
     ends: set[np.datetime64] = set()
     for m in day.minutes.values():
         ends.update(m["datetime"].tolist())
-    return [np.datetime64(t, "us").item().replace(tzinfo=EXCHANGE_TZ) for t in sorted(ends)]
+    return [np.asarray(t).astype("M8[us]").item().replace(tzinfo=EXCHANGE_TZ) for t in sorted(ends)]
 
 
 def _call_on_change(stg: Any, day: DayBars, now: datetime) -> None:

@@ -100,7 +100,8 @@ def recording_day(cycles: Sequence[ReplayCycle]) -> date:
     """The trading day a recording is of (its first cycle's date)."""
     if not cycles:
         raise ValueError("the recording holds no cycle")
-    return np.datetime64(cycles[0].cycle_time, "D").item()  # type: ignore[no-any-return]
+    day: date = np.asarray(cycles[0].cycle_time).astype("M8[D]").item()
+    return day
 
 
 def recorded_minutes(cycles: Iterable[ReplayCycle], codes: list[str], day: date,

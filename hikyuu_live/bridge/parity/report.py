@@ -11,8 +11,6 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
-import numpy as np
-
 from hikyuu_live.bridge.parity.backtest import BacktestResult, run_ours, run_system, session_end
 from hikyuu_live.bridge.parity.day import DayBars, History, load_day, recording_day
 from hikyuu_live.bridge.parity.live import LiveResult, run_live
@@ -71,7 +69,7 @@ def run_parity(spec: ParityStrategy, recording: Path, history: History | None, *
 def _cell(t: Trade | None) -> str:
     if t is None:
         return ""
-    when = str(np.datetime64(t.when, "s"))[11:]
+    when = str(t.when.astype("M8[s]"))[11:]
     status = "" if t.status == "filled" else f" {t.status}"
     return f"{when} {t.side:<4} {t.code} x{t.number:g} @ {t.price:.3f}{status}"
 
@@ -97,6 +95,6 @@ def format_report(r: ParityReport) -> str:
             t = d.live or d.backtest
             assert t is not None
             side = "live only" if d.backtest is None else "backtest only" if d.live is None else "both"
-            lines.append(f"  {i}. {str(np.datetime64(t.when, 's'))[11:]} {t.side} {t.code} ({side}) - "
+            lines.append(f"  {i}. {str(t.when.astype('M8[s]'))[11:]} {t.side} {t.code} ({side}) - "
                          f"{d.cause}: {d.detail}")
     return "\n".join(lines)

@@ -94,7 +94,7 @@ class BarSets:
 
 
 def _hm(t: np.datetime64) -> str:
-    text = str(np.datetime64(t, "s")).replace("T", " ")
+    text = str(np.asarray(t).astype("M8[s]")).replace("T", " ")
     return text[11:] if text[11:] != "00:00:00" else text[:10]
 
 
