@@ -17,6 +17,7 @@ import logging
 from typing import Any
 
 from hikyuu_live.errors import StoreUnavailable
+from hikyuu_live.extras import import_optional
 
 log = logging.getLogger(__name__)
 
@@ -34,15 +35,12 @@ def load_c_extension() -> str | None:
 def connect_mysql(host: str, port: int, user: str, password: str, timeout_s: float, **options: Any) -> Any:
     """A MySQL/MariaDB connection as every store uses it (autocommit, utf8mb4), ``options`` passed on;
     StoreUnavailable naming the server when it cannot be reached. The driver loads only here."""
-    import mysql.connector
-
+    mysql = import_optional("mysql.connector", needed_for="a MySQL store")
     try:
-        con = mysql.connector.connect(host=host, port=port, user=user, password=password,
+        con = mysql.connect(host=host, port=port, user=user, password=password,
                                       connection_timeout=max(1, round(timeout_s)), autocommit=True,
                                       charset="utf8mb4", use_unicode=True, **options)
-    except mysql.connector.Error as e:
-        raise StoreUnavailable(f"MySQL at {host}:{port}: {e}") from e
-    except ImportError as e:  # the optional driver is not installed
+    except mysql.Error as e:
         raise StoreUnavailable(f"MySQL at {host}:{port}: {e}") from e
     if not type(con).__name__.startswith("CMySQL"):
         _warn_pure_python()

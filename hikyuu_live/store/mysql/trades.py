@@ -116,6 +116,7 @@ class MySQLTradeStore(TradeStore):
         table = self._table(kind, market, code)
         dates = (to_seconds_number if kind == "trans" else to_number)(rows["datetime"]).tolist()
         price, vol = np.round(rows["price"], 3).tolist(), rows["volume"].tolist()
+        data: list[tuple[Any, ...]]
         if kind == "trans":
             data = list(zip(dates, price, vol, rows["direct"].astype(int).tolist(), strict=True))
             sql = f"INSERT INTO {table} (`date`, `price`, `vol`, `buyorsell`) VALUES (%s, %s, %s, %s)"
