@@ -18,6 +18,7 @@ from typing import Any
 
 from hikyuu_live.errors import StoreUnavailable
 from hikyuu_live.extras import import_optional
+from hikyuu_live.store.sqlbase import check_ident
 
 log = logging.getLogger(__name__)
 
@@ -54,3 +55,20 @@ def _warn_pure_python() -> None:
                 "several times slower. Call hikyuu_live.store.mysql.connection.load_c_extension() at "
                 "process start, before anything imports pandas.",
                 load_c_extension() or "it was loaded too late")
+
+
+class MySQLSettings:
+    """Where a MySQL store connects and how (host, port, user, password, schema prefix, timeout): what the
+    bar and the trade store share, and the one way both open a connection."""
+
+    def _connect_settings(self, host: str, port: int, user: str, password: str, schema_prefix: str,
+                          connect_timeout_s: float) -> None:
+        if schema_prefix:
+            check_ident(schema_prefix, "schema_prefix")
+        self.host, self.port, self.user, self._password = host, port, user, password
+        self.prefix = schema_prefix
+        self.connect_timeout_s = connect_timeout_s
+
+    def _new_connection(self, timeout_s: float | None = None, **options: Any) -> Any:
+        return connect_mysql(self.host, self.port, self.user, self._password,
+                             self.connect_timeout_s if timeout_s is None else timeout_s, **options)
