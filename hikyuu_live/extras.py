@@ -8,6 +8,11 @@ backend registries ask ``extra_of``.
 
 from __future__ import annotations
 
+import importlib
+from types import ModuleType
+
+from hikyuu_live.errors import ConfigError
+
 #: top-level module -> the extra that installs it
 EXTRA_OF_MODULE = {
     "PyQt5": "gui",
@@ -38,4 +43,16 @@ def install_hint(extra: str) -> str:
     return f'pip install "hikyuu_live[{extra}]"'
 
 
-__all__ = ["EXTRA_OF_MODULE", "extra_of", "install_hint"]
+def import_optional(name: str, *, needed_for: str) -> ModuleType:
+    """Import the optional module ``name``; ConfigError naming its extra when it is not installed."""
+    try:
+        return importlib.import_module(name)
+    except ModuleNotFoundError as e:
+        extra = extra_of(e) or EXTRA_OF_MODULE.get(name.split(".")[0])
+        if extra is None:
+            raise
+        raise ConfigError(f"{needed_for} needs {name.split('.')[0]!r}, which is not installed: "
+                          f"{install_hint(extra)}", key="extra", value=extra) from e
+
+
+__all__ = ["EXTRA_OF_MODULE", "extra_of", "import_optional", "install_hint"]

@@ -24,7 +24,7 @@ def load_registered(registry: Mapping[str, str], name: str, *, what: str, key: s
     """
     target = registry.get(str(name).strip().lower() if fold else name)
     if target is None:
-        raise ConfigError(f"unknown {what} {name!r}; {valid}: {', '.join(sorted(registry))}", key=key, value=name)
+        raise ConfigError(f"unknown {what} {name!r}; {valid}: {', '.join(registry)}", key=key, value=name)
     module, _, attribute = target.partition(":")
     try:
         loaded = importlib.import_module(module)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from hikyuu_live.config.hikyuu_ini import BACKENDS
 from hikyuu_live.config.import_sections import (
@@ -95,7 +96,7 @@ def load_import_ini(path: str | Path, *, check_paths: bool = False) -> ImportIni
     path = Path(path)
     file = str(path)
     cp = read_ini(path)
-    values = {}
+    values: dict[str, Any] = {}  # section name -> its dataclass, checked by ImportIni's fields
     for name, cls in _SECTIONS:
         values[name] = load_section(cls, cp, file, name)
         warn_unknown(cp, file, name, known_keys(cls))

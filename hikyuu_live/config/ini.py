@@ -25,7 +25,7 @@ from hikyuu_live.errors import ConfigError
 
 # the same permissive patterns configparser uses, applied to stripped lines
 _SECTION = configparser.ConfigParser.SECTCRE
-_KEY = re.compile(configparser.ConfigParser._OPT_TMPL.format(delim="=|:"), re.VERBOSE)  # type: ignore[attr-defined]
+_KEY = re.compile(configparser.ConfigParser._OPT_TMPL.format(delim="=|:"), re.VERBOSE)
 _COMMENT = ("#", ";")
 
 

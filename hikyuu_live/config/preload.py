@@ -13,13 +13,16 @@ from __future__ import annotations
 
 import configparser
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import TypeVar
 
 from hikyuu_live.config.sections import Section
 from hikyuu_live.config.values import format_value, parse_bool, parse_int
 from hikyuu_live.errors import ConfigError
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 PRELOAD_TYPES = ("day", "week", "month", "quarter", "halfyear", "year", "min", "min5", "min15", "min30",
                  "min60", "hour2", "timeline", "trans")
@@ -46,11 +49,12 @@ class PreloadSection(Section):
     maxima: dict[str, int] = field(default_factory=default_maxima)
 
     def __post_init__(self) -> None:
-        flags, maxima = {}, {}
+        flags: dict[str, bool] = {}
+        maxima: dict[str, int] = {}
         for name, value in self.flags.items():
             flags[name] = _checked(name, value, parse_bool)
-        for name, value in self.maxima.items():
-            maxima[name] = _checked(f"{name}_max", value, lambda v: parse_int(v, 1))
+        for name, count in self.maxima.items():
+            maxima[name] = _checked(f"{name}_max", count, lambda v: parse_int(v, 1))
         # copies, so a caller changing its dict later cannot change this frozen section
         object.__setattr__(self, "flags", flags)
         object.__setattr__(self, "maxima", maxima)
@@ -62,13 +66,13 @@ class PreloadSection(Section):
         return out
 
 
-def _checked(ini_key: str, value: object, parse: object) -> object:
+def _checked(ini_key: str, value: object, parse: Callable[[str], T]) -> T:
     ktype = ini_key.removesuffix("_max")
     if ktype not in PRELOAD_TYPES:
         raise ConfigError(f"unknown bar type; valid: {', '.join(PRELOAD_TYPES)}", key=ini_key, value=ini_key)
     raw = value if isinstance(value, str) else format_value(value)
     try:
-        return parse(raw)  # type: ignore[operator]
+        return parse(raw)
     except ValueError as e:
         raise ConfigError(str(e), key=ini_key, value=raw) from None
 

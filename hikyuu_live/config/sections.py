@@ -13,7 +13,7 @@ from __future__ import annotations
 import configparser
 import dataclasses
 import logging
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any, TypeVar
 
 from hikyuu_live.config.values import format_value
@@ -115,7 +115,7 @@ def section_values(obj: Any) -> dict[str, str]:
             for f in keyed_fields(obj) if getattr(obj, f.name) is not None}
 
 
-def text_map(values: dict[str, object]) -> dict[str, str]:
+def text_map(values: Mapping[str, object]) -> dict[str, str]:
     """A copy of an untyped key -> value map (a section's extra keys) with every value as ini text."""
     return {str(k): format_value(v) for k, v in values.items()}
 

@@ -263,7 +263,7 @@ class DataServer:
         rep = self._rep
         last = dict(st.last_cycle)
         if "closed_at_us" in last:
-            last["age_s"] = round(time.time() - int(last.pop("closed_at_us")) / 1e6, 3)  # type: ignore[arg-type]
+            last["age_s"] = round(time.time() - int(last.pop("closed_at_us")) / 1e6, 3)
         return {
             "version": 1,
             "started": self._started_wall,

@@ -32,7 +32,7 @@ from datetime import date
 
 import numpy as np
 
-from hikyuu_live.model.kdata import KDATA_DTYPE, SESSIONS, KType, intraday_label_minutes, period_end
+from hikyuu_live.model.kdata import KDATA_DTYPE, KDATA_FIELDS, SESSIONS, KType, intraday_label_minutes, period_end
 from hikyuu_live.model.spot import market_codes
 
 log = logging.getLogger(__name__)
@@ -94,7 +94,7 @@ class _History:
             grown[:, : self.data.shape[1]] = self.data
             self.data = grown
         cols = self.count[rows]
-        for f in KDATA_DTYPE.names:  # field by field: numpy's structured fancy store is ~50x slower
+        for f in KDATA_FIELDS:  # field by field: numpy's structured fancy store is ~50x slower
             self.data[f][rows, cols] = bars[f]
         self.count[rows] += 1
 

@@ -29,6 +29,8 @@ KDATA_DTYPE = np.dtype(
         ("volume", "f8"),
     ]
 )
+#: the field names of ``KDATA_DTYPE``, in order
+KDATA_FIELDS: tuple[str, ...] = tuple(KDATA_DTYPE.names or ())
 
 
 class KType(enum.StrEnum):

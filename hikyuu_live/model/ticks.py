@@ -54,9 +54,11 @@ TICK_DTYPE = np.dtype(
        ("ask", "u4", (BOOK_LEVELS,)), ("ask_amount", "f4", (BOOK_LEVELS,))]
 )
 
+TICK_FIELDS: tuple[str, ...] = tuple(TICK_DTYPE.names or ())
+
 RECORD_DTYPE = np.dtype(
     [("seq", "i8"), ("market", "S2"), ("code", "S6"), ("name", f"S{NAME_BYTES}")]
-    + [(name, TICK_DTYPE.fields[name][0]) for name in TICK_DTYPE.names]
+    + [(name, TICK_DTYPE[name]) for name in TICK_FIELDS]
 )
 
 #: Field order of a 12-field spot row of the protocol (after the datetime).
@@ -115,7 +117,7 @@ def records_to_spots(records: np.ndarray) -> np.ndarray:
 
 def records_to_ticks(records: np.ndarray) -> np.ndarray:
     out = np.empty(len(records), dtype=TICK_DTYPE)
-    for f in TICK_DTYPE.names:
+    for f in TICK_FIELDS:
         out[f] = records[f]
     return out
 

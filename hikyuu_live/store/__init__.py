@@ -3,7 +3,9 @@
 ``make_store(name, **options)`` builds a backend by name from a lazy registry, so a database driver is
 imported only when its backend is chosen; ``open_store(config)`` builds and opens the store a
 ``hikyuu.ini`` (``HikyuuIni``) or ``importdata-gui.ini`` (``ImportIni``) describes. The interface is
-``KDataStore`` (``base.py``); docs/architecture.md ("Stores") summarises it.
+``KDataStore`` (``base.py``); docs/architecture.md ("Stores") summarises it. Trades and time lines have
+``TradeStore`` (``make_trade_store``), the data server's ticks ``TickStore`` (``make_tick_store``). Each
+backend is a sub-package (``hdf5``, ``mysql``, ``clickhouse``, ``parquet``) with its one connection factory.
 """
 
 from __future__ import annotations
@@ -14,8 +16,10 @@ from typing import Any
 from hikyuu_live.config import HikyuuIni, ImportIni
 from hikyuu_live.errors import ConfigError
 from hikyuu_live.registry import load_registered
-from hikyuu_live.store.base import KDataStore, StoreStats, split_code
+from hikyuu_live.store.base import KDataStore, StoreCheck, StoreStats, split_code
 from hikyuu_live.store.baseinfo import MarketRecord, StockRecord, StockTypeRecord
+from hikyuu_live.store.ticks import TickStore, make_tick_store
+from hikyuu_live.store.trades import TradeStore, make_trade_store
 
 log = logging.getLogger(__name__)
 
@@ -78,8 +82,13 @@ __all__ = [
     "MarketRecord",
     "StockRecord",
     "StockTypeRecord",
+    "StoreCheck",
     "StoreStats",
+    "TickStore",
+    "TradeStore",
     "make_store",
+    "make_tick_store",
+    "make_trade_store",
     "open_store",
     "split_code",
     "store_options",

@@ -81,7 +81,7 @@ STOCK_TYPE_ROWS = (
 
 def code_rule_rows() -> list[tuple[int, str, str, int, str]]:
     """``CodeRuleType`` rows (id, market, prefix, Hikyuu type, description) from our code rules."""
-    rows = []
+    rows: list[tuple[int, str, str, int, str]] = []
     for market, rules in CODE_RULES.items():
         for prefix, kind in rules:
             if kind in HKU_TYPE:

@@ -14,9 +14,9 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+from hikyuu_live.strategy import Strategy
 from hikyuu_live.strategy.cli import runtime_options, setup, split, strategy_parser
 from hikyuu_live.strategy.context import Stock
-from hikyuu_live.strategy.runtime import Strategy
 
 
 def on_change(stg: Strategy, stock: Stock, spot) -> None:  # noqa: ANN001

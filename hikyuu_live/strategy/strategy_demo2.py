@@ -18,8 +18,8 @@ from datetime import timedelta
 
 import numpy as np
 
+from hikyuu_live.strategy import Strategy
 from hikyuu_live.strategy.cli import runtime_options, setup, split, strategy_parser
-from hikyuu_live.strategy.runtime import Strategy
 
 
 def crossing(closes: np.ndarray, fast: int, slow: int) -> int:

@@ -11,8 +11,8 @@ from __future__ import annotations
 
 from datetime import time
 
+from hikyuu_live.strategy import Strategy
 from hikyuu_live.strategy.cli import runtime_options, setup, split, strategy_parser
-from hikyuu_live.strategy.runtime import Strategy
 
 
 def build(codes: list[str], ktypes: list[str], *, at: time = time(14, 55), value: float = 100_000.0,

@@ -85,16 +85,16 @@ class StorageTab(QWidget):
         for name, widgets in self.fields.items():
             section = getattr(imp, name)
             for k, w in widgets.items():
-                w.setText(str(getattr(section, k) or ""))  # type: ignore[attr-defined]
+                w.setText(str(getattr(section, k) or ""))
 
     def updates(self) -> dict[str, dict[str, object]]:
         chosen = self.backend()
-        return {name: {"enable": name == chosen, **{k: w.text().strip() for k, w in widgets.items()}}  # type: ignore[attr-defined]
+        return {name: {"enable": name == chosen, **{k: w.text().strip() for k, w in widgets.items()}}
                 for name, widgets in self.fields.items()}
 
     def test_connection(self, name: str) -> Future[str]:
         """Start a connection test off the Qt thread; its message lands in the status label (and the future)."""
-        w = {k: v.text().strip() for k, v in self.fields[name].items()}  # type: ignore[attr-defined]
+        w = {k: v.text().strip() for k, v in self.fields[name].items()}
         port_key = "port" if name == "mysql" else "http_port"  # we speak ClickHouse's HTTP protocol
         self.status[name].setText("正在连接…")
         try:

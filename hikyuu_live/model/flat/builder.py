@@ -16,7 +16,7 @@ from hikyuu_live.model.codec import BatchMeta
 from hikyuu_live.model.flat import spot_generated as g
 
 
-def _vector(b: flatbuffers.Builder, start, values: np.ndarray) -> int:  # type: ignore[no-untyped-def]
+def _vector(b: flatbuffers.Builder, start, values: np.ndarray) -> int:
     start(b, len(values))
     for v in reversed(values.tolist()):
         b.PrependFloat64(v)
@@ -77,15 +77,22 @@ def build_spotlist(spots: np.ndarray, meta: BatchMeta | None = None) -> bytes:
     return bytes(b.Output())
 
 
+def _text(value: str | bytes | None) -> str:
+    """flatc's string accessors give bytes (or None for an absent field)."""
+    return value.decode() if isinstance(value, bytes) else (value or "")
+
+
 def read_spotlist(buf: bytes) -> list[dict]:
     """Read every field back through the flatc-generated reader (for cross-checks)."""
     sl = g.SpotList.GetRootAs(buf, 0)
     out = []
     for i in range(sl.SpotLength()):
         s = sl.Spot(i)
+        if s is None:
+            raise ValueError(f"spot {i} of {sl.SpotLength()} is absent")
         out.append({
-            "market": (s.Market() or b"").decode(), "code": (s.Code() or b"").decode(),
-            "name": (s.Name() or b"").decode(), "datetime": (s.Datetime() or b"").decode(),
+            "market": _text(s.Market()), "code": _text(s.Code()),
+            "name": _text(s.Name()), "datetime": _text(s.Datetime()),
             "yesterday_close": s.YesterdayClose(), "open": s.Open(), "high": s.High(), "low": s.Low(),
             "close": s.Close(), "amount": s.Amount(), "volume": s.Volume(),
             "bid": [s.Bid(k) for k in range(s.BidLength())],

@@ -9,15 +9,15 @@ from __future__ import annotations
 from typing import Any
 
 from hikyuu_live.errors import StoreError, StoreUnavailable
+from hikyuu_live.extras import import_optional
 from hikyuu_live.store.sqlbase import check_ident
 
 
 def new_client(host: str, port: int, user: str, password: str, timeout_s: float, **options: Any) -> Any:
     """A connected clickhouse-connect client (HTTP ``port``); StoreUnavailable naming the server when it
     cannot be reached or the driver is not installed."""
+    clickhouse_connect = import_optional("clickhouse_connect", needed_for="a ClickHouse store")
     try:
-        import clickhouse_connect  # only when a ClickHouse store is chosen
-
         return clickhouse_connect.get_client(host=host, port=port, username=user, password=password,
                                              compress=False, connect_timeout=timeout_s, **options)
     except Exception as e:

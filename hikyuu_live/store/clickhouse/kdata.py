@@ -223,8 +223,8 @@ class ClickHouseKDataStore(ClickHouseConnection, BaseInfoByDelegate, KDataStore)
         if not pending:
             return
         merged: dict[str, tuple[list[np.ndarray], bool]] = {}
-        for code, bars, had in pending:  # several appends of one stock in a batch: one run of bars
-            merged.setdefault(code, ([], had))[0].append(bars)
+        for code, bars, stored_before in pending:  # several appends of one stock in a batch: one run of bars
+            merged.setdefault(code, ([], stored_before))[0].append(bars)
         items = [(c, np.concatenate(parts) if len(parts) > 1 else parts[0]) for c, (parts, _) in merged.items()]
         derived = DERIVED[ktype]
         had = [(c, b) for c, b in items if merged[c][1]]

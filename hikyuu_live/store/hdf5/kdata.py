@@ -116,8 +116,11 @@ class H5KDataStore(BaseInfoByDelegate, KDataStore):
 
     def _missing_tables(self, timeout_s: float) -> list[str]:
         try:
-            with sqlite3.connect(f"file:{self.db}?mode=ro", uri=True, timeout=timeout_s) as con:
+            con = connect_sqlite(self.db, read_only=True, timeout_s=timeout_s)
+            try:
                 tables = {r[0].lower() for r in con.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+            finally:
+                con.close()
         except sqlite3.Error as e:
             raise StoreUnavailable(f"{self.db}: {e}") from e
         return [t for t in REQUIRED_TABLES if t.lower() not in tables]

@@ -17,6 +17,8 @@ import logging
 from typing import Any
 
 from hikyuu_live.errors import StoreUnavailable
+from hikyuu_live.extras import import_optional
+from hikyuu_live.store.sqlbase import check_ident
 
 log = logging.getLogger(__name__)
 
@@ -34,15 +36,12 @@ def load_c_extension() -> str | None:
 def connect_mysql(host: str, port: int, user: str, password: str, timeout_s: float, **options: Any) -> Any:
     """A MySQL/MariaDB connection as every store uses it (autocommit, utf8mb4), ``options`` passed on;
     StoreUnavailable naming the server when it cannot be reached. The driver loads only here."""
-    import mysql.connector
-
+    mysql = import_optional("mysql.connector", needed_for="a MySQL store")
     try:
-        con = mysql.connector.connect(host=host, port=port, user=user, password=password,
+        con = mysql.connect(host=host, port=port, user=user, password=password,
                                       connection_timeout=max(1, round(timeout_s)), autocommit=True,
                                       charset="utf8mb4", use_unicode=True, **options)
-    except mysql.connector.Error as e:
-        raise StoreUnavailable(f"MySQL at {host}:{port}: {e}") from e
-    except ImportError as e:  # the optional driver is not installed
+    except mysql.Error as e:
         raise StoreUnavailable(f"MySQL at {host}:{port}: {e}") from e
     if not type(con).__name__.startswith("CMySQL"):
         _warn_pure_python()
@@ -56,3 +55,20 @@ def _warn_pure_python() -> None:
                 "several times slower. Call hikyuu_live.store.mysql.connection.load_c_extension() at "
                 "process start, before anything imports pandas.",
                 load_c_extension() or "it was loaded too late")
+
+
+class MySQLSettings:
+    """Where a MySQL store connects and how (host, port, user, password, schema prefix, timeout): what the
+    bar and the trade store share, and the one way both open a connection."""
+
+    def _connect_settings(self, host: str, port: int, user: str, password: str, schema_prefix: str,
+                          connect_timeout_s: float) -> None:
+        if schema_prefix:
+            check_ident(schema_prefix, "schema_prefix")
+        self.host, self.port, self.user, self._password = host, port, user, password
+        self.prefix = schema_prefix
+        self.connect_timeout_s = connect_timeout_s
+
+    def _new_connection(self, timeout_s: float | None = None, **options: Any) -> Any:
+        return connect_mysql(self.host, self.port, self.user, self._password,
+                             self.connect_timeout_s if timeout_s is None else timeout_s, **options)

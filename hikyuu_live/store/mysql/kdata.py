@@ -42,8 +42,8 @@ from hikyuu_live.model.datenum import from_number, to_number
 from hikyuu_live.model.kdata import KDATA_DTYPE, KType
 from hikyuu_live.store.base import BaseInfoByDelegate, KDataStore
 from hikyuu_live.store.derive import DERIVED, derived_since, period_start
-from hikyuu_live.store.mysql.connection import connect_mysql
-from hikyuu_live.store.sqlbase import SqlBaseInfo, check_ident, execute, mysql_dialect
+from hikyuu_live.store.mysql.connection import MySQLSettings
+from hikyuu_live.store.sqlbase import SqlBaseInfo, execute, mysql_dialect
 
 log = logging.getLogger(__name__)
 
@@ -78,7 +78,7 @@ def from_rows(rows: list[tuple]) -> np.ndarray:
     return out[~np.isnat(out["datetime"])]
 
 
-class MySQLKDataStore(BaseInfoByDelegate, KDataStore):
+class MySQLKDataStore(MySQLSettings, BaseInfoByDelegate, KDataStore):
     """See the module docstring."""
 
     name = "mysql"
@@ -87,11 +87,7 @@ class MySQLKDataStore(BaseInfoByDelegate, KDataStore):
                  schema_prefix: str = "", connect_timeout_s: float = 5.0, local_infile: bool = True,
                  writers: int = 4) -> None:
         super().__init__()
-        if schema_prefix:
-            check_ident(schema_prefix, "schema_prefix")
-        self.host, self.port, self.user, self._password = host, port, user, password
-        self.prefix = schema_prefix
-        self.connect_timeout_s = connect_timeout_s
+        self._connect_settings(host, port, user, password, schema_prefix, connect_timeout_s)
         self.local_infile = local_infile  # LOAD DATA LOCAL when the server allows it, else INSERT
         self._local = threading.local()  # one connection per thread: the caller's and each writer's
         self._all_cons: list[Any] = []
@@ -125,7 +121,7 @@ class MySQLKDataStore(BaseInfoByDelegate, KDataStore):
 
     # ------------------------------------------------------------------ health
     def _ping(self, timeout_s: float) -> str:
-        con = connect_mysql(self.host, self.port, self.user, self._password, timeout_s)
+        con = self._new_connection(timeout_s)
         try:
             return f"MySQL {con.server_info}"
         finally:
@@ -134,7 +130,7 @@ class MySQLKDataStore(BaseInfoByDelegate, KDataStore):
     def _peek_last_day(self, market: str, code: str, timeout_s: float) -> np.datetime64 | None:
         import mysql.connector
 
-        con = connect_mysql(self.host, self.port, self.user, self._password, timeout_s)
+        con = self._new_connection(timeout_s)
         try:
             # ``code`` is six digits (``split_code``), the schema a checked prefix plus a fixed name
             rows = execute(con, f"SELECT MAX(`date`) FROM `{self.schema(market, KType.DAY)}`.`{code}`")
@@ -149,8 +145,7 @@ class MySQLKDataStore(BaseInfoByDelegate, KDataStore):
 
     # ------------------------------------------------------------------ connection
     def _connect(self) -> Any:
-        return connect_mysql(self.host, self.port, self.user, self._password, self.connect_timeout_s,
-                             allow_local_infile=self.local_infile)
+        return self._new_connection(allow_local_infile=self.local_infile)
 
     @property
     def con(self) -> Any:

@@ -16,15 +16,15 @@ import numpy as np
 from hikyuu_live.errors import StoreError
 from hikyuu_live.model.datenum import from_number, from_seconds_number, to_number, to_seconds_number
 from hikyuu_live.model.tradedata import KINDS
-from hikyuu_live.store.mysql.connection import connect_mysql
-from hikyuu_live.store.sqlbase import check_ident, execute, mysql_dialect
+from hikyuu_live.store.mysql.connection import MySQLSettings
+from hikyuu_live.store.sqlbase import execute, mysql_dialect
 from hikyuu_live.store.sqlfinance import SqlFinance
 from hikyuu_live.store.trades import TradeStore
 
 _NO_TABLE, _NO_SCHEMA = 1146, 1049
 
 
-class MySQLTradeStore(TradeStore):
+class MySQLTradeStore(MySQLSettings, TradeStore):
     """See the module docstring; takes ``make_store("mysql", ...)``'s options."""
 
     name = "mysql"
@@ -32,11 +32,7 @@ class MySQLTradeStore(TradeStore):
     def __init__(self, *, host: str = "127.0.0.1", port: int = 3306, user: str = "root", password: str = "",
                  schema_prefix: str = "", connect_timeout_s: float = 5.0, **_: Any) -> None:
         super().__init__()
-        if schema_prefix:
-            check_ident(schema_prefix, "schema_prefix")
-        self.host, self.port, self.user, self._password = host, port, user, password
-        self.prefix = schema_prefix
-        self.connect_timeout_s = connect_timeout_s
+        self._connect_settings(host, port, user, password, schema_prefix, connect_timeout_s)
         self._con: Any = None
         self._tables: set[tuple[str, str, str]] = set()
         self._finance_db = SqlFinance(self._connect, mysql_dialect(self.prefix + "hku_base"))
@@ -54,7 +50,7 @@ class MySQLTradeStore(TradeStore):
                 self._run(f"DROP DATABASE IF EXISTS `{self.schema(kind, m)}`")
 
     def _connect(self) -> Any:
-        return connect_mysql(self.host, self.port, self.user, self._password, self.connect_timeout_s)
+        return self._new_connection()
 
     def _run(self, sql: str, params: tuple = (), many: list[tuple] | None = None) -> list[tuple]:
         import mysql.connector
@@ -116,6 +112,7 @@ class MySQLTradeStore(TradeStore):
         table = self._table(kind, market, code)
         dates = (to_seconds_number if kind == "trans" else to_number)(rows["datetime"]).tolist()
         price, vol = np.round(rows["price"], 3).tolist(), rows["volume"].tolist()
+        data: list[tuple[Any, ...]]
         if kind == "trans":
             data = list(zip(dates, price, vol, rows["direct"].astype(int).tolist(), strict=True))
             sql = f"INSERT INTO {table} (`date`, `price`, `vol`, `buyorsell`) VALUES (%s, %s, %s, %s)"

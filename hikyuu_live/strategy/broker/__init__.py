@@ -30,5 +30,15 @@ def create_broker(name: str, **kwargs: Any) -> Broker:
     return broker_class(name)(**kwargs)
 
 
-__all__ = ["Account", "BROKERS", "Broker", "BrokerStats", "Fill", "Order", "OrderStatus", "Position",
-           "broker_class", "create_broker"]
+__all__ = [
+    "BROKERS",
+    "Account",
+    "Broker",
+    "BrokerStats",
+    "Fill",
+    "Order",
+    "OrderStatus",
+    "Position",
+    "broker_class",
+    "create_broker",
+]

@@ -102,7 +102,7 @@ class Order:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Order:
-        return _from_dict(cls, data)  # type: ignore[no-any-return]
+        return _from_dict(cls, data)
 
 
 @dataclass(slots=True)
@@ -125,7 +125,7 @@ class Fill:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Fill:
-        return _from_dict(cls, data)  # type: ignore[no-any-return]
+        return _from_dict(cls, data)
 
 
 @dataclass(slots=True)

@@ -285,7 +285,7 @@ class EasyTraderBroker(Broker):
 
         retrying = self._retrying(polls, retry=retry_if_result(lambda r: r is None),
                                   retry_error_callback=lambda state: None)
-        return retrying(find)  # type: ignore[no-any-return]
+        return retrying(find)
 
     def _match(self, order: Order, entrusts: list[rows.Entrust]) -> rows.Entrust | None:
         if order.broker_order_id and any(not e.fingerprinted for e in entrusts):

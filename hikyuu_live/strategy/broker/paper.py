@@ -69,7 +69,7 @@ class _Holding:
                         round(self.cost_price, 4), self.stoploss, self.goal_price)
 
 
-_HOLDING = frozenset(_Holding.__slots__)  # type: ignore[attr-defined]
+_HOLDING = frozenset(_Holding.__slots__)
 
 
 class PaperBroker(Broker):
