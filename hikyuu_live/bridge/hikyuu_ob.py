@@ -30,7 +30,7 @@ def order_broker(bridge: HikyuuBroker, name: str | None = None) -> Any:
     """A Hikyuu ``OrderBrokerBase`` sending through ``bridge``, the decision's datetime kept (see module)."""
     hku = hikyuu()
 
-    class LiveOrderBroker(hku.OrderBrokerBase):  # type: ignore[misc, name-defined]
+    class LiveOrderBroker(hku.OrderBrokerBase):  # type: ignore[name-defined]
         """Hikyuu order broker over a ``HikyuuBroker`` (hikyuu_live)."""
 
         def __init__(self) -> None:
