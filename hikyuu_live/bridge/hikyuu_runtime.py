@@ -25,7 +25,6 @@ import logging
 import os
 import shutil
 import sys as _sys
-import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import asdict
@@ -47,16 +46,19 @@ from hikyuu_live.strategy.hikyuu_kdata import HIKYUU_KTYPE, from_datetime, hikyu
 log = logging.getLogger(__name__)
 
 
-def hikyuu_ini(home: Path, quotation_server: str | None, ktypes: list[str]) -> str:
-    """The ``hikyuu.ini`` Hikyuu's ``Strategy`` reads: a private copy of the home's with the strategy's bar types
-    preloaded (Hikyuu's ``SpotAgent`` only builds live bars of preloaded types) and, when given, another
-    quotation server (Hikyuu's ``Strategy`` takes the address from its config file only)."""
+def hikyuu_ini(home: Path, quotation_server: str | None, ktypes: list[str], name: str = "strategy") -> str:
+    """The ``hikyuu.ini`` Hikyuu's ``Strategy`` reads: ``<home>/run/<name>.hikyuu.ini``, the home's
+    ``hikyuu.ini`` rewritten at every start with the strategy's bar types preloaded (Hikyuu's ``SpotAgent`` only
+    builds live bars of preloaded types) and, when given, another quotation server (Hikyuu's ``Strategy``
+    takes the address from its config file only)."""
     from hikyuu_live.config import update_ini
 
     path = home / "hikyuu.ini"
     if not path.exists():
         raise FileNotFoundError(f"{path} not found: Hikyuu's Strategy needs it (hikyuu_doctor --init)")
-    copy = Path(tempfile.mkdtemp(prefix="hikyuu_live_")) / "hikyuu.ini"
+    safe = "".join(ch if ch.isalnum() or ch in "-_" else "_" for ch in name)
+    copy = home / "run" / f"{safe}.hikyuu.ini"
+    copy.parent.mkdir(parents=True, exist_ok=True)
     shutil.copy(path, copy)
     updates: dict[str, dict[str, object]] = {"preload": {parse_ktype(k).value.lower(): True for k in ktypes}}
     if quotation_server:
@@ -86,7 +88,7 @@ def run_in_hikyuu(args: argparse.Namespace, name: str, make_system: Callable[[ar
         sys.tm = hku.crtTM()  # run_in_strategy wants one; it runs the system on our account instead
     mode = args.bars or "current"
     ktypes = list(dict.fromkeys([*split(args.ktypes), ktype.value.lower()]))
-    stg = hku.Strategy(["sh000001", *codes], ktypes, {}, name, hikyuu_ini(home, args.quotation_server, ktypes))
+    stg = hku.Strategy(["sh000001", *codes], ktypes, {}, name, hikyuu_ini(home, args.quotation_server, ktypes, name))
     decisions: list[dict[str, Any]] = []
     seen: dict[str, np.datetime64] = {}
     state: dict[str, Any] = {"runs": 0, "last_clock": None, "last_change": time.monotonic()}
