@@ -127,9 +127,13 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         sub.stop()
     st = sub.stats
-    log.info("received cycles=%d complete=%d spots=%d messages=%d gaps=%d lost_cycles=%d decode_errors=%d",
-             st.cycles, st.complete_cycles, st.spots, st.data_messages, st.gaps, st.lost_cycles,
-             sum(st.decode_errors.values()))
+    log.info("received cycles=%d complete=%d spots=%d messages=%d gaps=%d lost_cycles=%d restarts=%d "
+             "refused_messages=%d dropped_spots=%d", st.cycles, st.complete_cycles, st.spots, st.data_messages,
+             st.gaps, st.lost_cycles, st.publisher_restarts, sum(st.decode_errors.values()),
+             sum(st.dropped_spots.values()))
+    for what, counts in (("refused messages", st.decode_errors), ("dropped spot records", st.dropped_spots)):
+        if counts:
+            log.info("%s by reason: %s", what, ", ".join(f"{k}={v}" for k, v in sorted(counts.items())))
     return EXIT_OK
 
 

@@ -262,6 +262,10 @@ class Strategy(TradingMixin):
             self.running = False
             if self.subscriber is not None:
                 self.subscriber.stop()
+                bus = self.subscriber.stats
+                log.info("%s feed: cycles=%d complete=%d gaps=%d lost_cycles=%d restarts=%d refused_messages=%d "
+                         "dropped_spots=%d", self.name, bus.cycles, bus.complete_cycles, bus.gaps, bus.lost_cycles,
+                         bus.publisher_restarts, sum(bus.decode_errors.values()), sum(bus.dropped_spots.values()))
             log.info("%s stopped: %s", self.name, self.stats)
 
     def stop(self) -> None:
