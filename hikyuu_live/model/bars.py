@@ -47,6 +47,7 @@ log = logging.getLogger(__name__)
 _AUCTION_START = 9 * 60 + 25
 _US_PER_MIN = 60_000_000
 _US_PER_DAY = 86_400_000_000
+_KDATA_FIELDS: tuple[str, ...] = KDATA_DTYPE.names or ()
 
 
 @dataclass(slots=True)
@@ -102,7 +103,7 @@ class _History:
             grown[:, : self.data.shape[1]] = self.data
             self.data = grown
         cols = self.count[rows]
-        for f in KDATA_DTYPE.names:  # field by field: numpy's structured fancy store is ~50x slower
+        for f in _KDATA_FIELDS:  # field by field: numpy's structured fancy store is ~50x slower
             self.data[f][rows, cols] = bars[f]
         self.count[rows] += 1
 
