@@ -87,8 +87,8 @@ def run(name: str, core: object, folder: tuple[Path, str], codes_file: Path, wor
     shutil.copy(HERE / "hikyuu_burst_child.py", core.root / "opt" / "hikyuu_burst_child.py")  # type: ignore[attr-defined]
     shutil.copy(codes_file, folder[0] / "codes.json")
     outs = {k: work / f"{name}-{k}.json" for k in ("pub", "ours", "hikyuu", "before")}
-    for p in outs.values():
-        p.unlink(missing_ok=True)
+    for path in outs.values():
+        path.unlink(missing_ok=True)
     common = ["--codes", str(codes_file), "--spots", str(spots), "--cycles", str(cycles), "--base", base]
     subs = []
     ours = subprocess.Popen([sys.executable, str(HERE / "burst_strategy_child.py"), "--address", address,
@@ -114,11 +114,11 @@ def run(name: str, core: object, folder: tuple[Path, str], codes_file: Path, wor
     pub.stdin.write("go\n")
     pub.stdin.flush()
     pub.wait(timeout=cycles * 3 + 120)
-    for p in subs:
+    for child in subs:
         try:
-            p.wait(timeout=cycles * 3 + 120)
+            child.wait(timeout=cycles * 3 + 120)
         except subprocess.TimeoutExpired:
-            p.kill()
+            child.kill()
     sent = json.loads(outs["pub"].read_text())
     result = {"name": name, "spots": spots, "batch": batch, "ktypes": ktypes,
               "burst_ms": statistics.median(s["burst_ms"] for s in sent)}
