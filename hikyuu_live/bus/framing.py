@@ -36,7 +36,8 @@ import numpy as np
 from hikyuu_live.bus.guard import DEFAULT_MAX_CYCLE_JUMP, Held, LogThrottle, meta_problem
 from hikyuu_live.errors import DecodeError
 from hikyuu_live.model.codec import BatchMeta, DecodedBatch, decode_spotlist
-from hikyuu_live.model.spot import SPOT_DTYPE
+from hikyuu_live.model.codec_fast import DatetimeMemo
+from hikyuu_live.model.spot import SPOT_DTYPE, concat_spots
 from hikyuu_live.model.spot_check import screen_spots
 
 log = logging.getLogger(__name__)
@@ -176,6 +177,7 @@ class CycleAssembler:
         self._sessions: dict[int, int] = {}  # recent sessions -> their newest cycle id (a stray cannot reset us)
         self._held: Held | None = None
         self._warn = LogThrottle(log)
+        self._datetimes: DatetimeMemo = {}  # parsed datetime texts, bounded (model.codec_fast)
 
     # ------------------------------------------------------------------ input
     def feed(self, msg: bytes, now_us: int) -> bool:
@@ -230,7 +232,7 @@ class CycleAssembler:
     def _data(self, msg: bytes, now_us: int) -> bool:
         st = self.stats
         try:
-            batch = decode_spotlist(memoryview(msg)[len(SPOT_TOPIC):])
+            batch = decode_spotlist(memoryview(msg)[len(SPOT_TOPIC):], memo=self._datetimes)
         except DecodeError as e:
             self._refuse(e.reason, "dropped a bad data message: %s", e)
             return False
@@ -383,7 +385,7 @@ class CycleAssembler:
         else:  # Hikyuu's producers: complete when framed by both markers
             missing = []
             complete = closed_by == "end" and not cyc.recovered
-        spots = np.concatenate(cyc.batches) if cyc.batches else np.zeros(0, dtype=SPOT_DTYPE)
+        spots = concat_spots(cyc.batches) if cyc.batches else np.zeros(0, dtype=SPOT_DTYPE)
         report = CycleReport(
             session_id=cyc.session_id, cycle_id=cyc.cycle_id, source=cyc.source, spots=spots,
             msg_count=cyc.msg_count, received=len(cyc.seqs) or len(cyc.batches), missing_seqs=missing,

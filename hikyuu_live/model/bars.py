@@ -258,13 +258,17 @@ class LiveBars:
         log.info("bars rolled to trading day %s", day)
 
     # ------------------------------------------------------------------ updates
-    def update(self, spots: np.ndarray) -> np.ndarray:
-        """Apply a batch of spots; returns the universe indices of the stocks whose bars changed."""
+    def update(self, spots: np.ndarray, keys: list[str] | None = None) -> np.ndarray:
+        """Apply a batch of spots; returns the universe indices of the stocks whose bars changed.
+        ``keys``: the spots' ``market + code`` when the caller has them already."""
         st = self.stats
         st.spots_in += len(spots)
         if not len(spots):
             return np.zeros(0, dtype=np.int64)
-        idx = np.array([self.index.get(k, -1) for k in market_codes(spots).tolist()], dtype=np.int64)
+        if keys is None:
+            keys = market_codes(spots).tolist()
+        get = self.index.get
+        idx = np.array([get(k, -1) for k in keys], dtype=np.int64)
         known = idx >= 0
         st.ignored_unknown_code += int((~known).sum())
         spots, idx = spots[known], idx[known]

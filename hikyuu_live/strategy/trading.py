@@ -35,8 +35,10 @@ class QuoteBook:
         self.close: dict[str, float] = {}
         self.yesterday: dict[str, tuple[float, str]] = {}
 
-    def update(self, spots: np.ndarray) -> None:
-        keys = market_codes(spots).tolist()
+    def update(self, spots: np.ndarray, keys: list[str] | None = None) -> None:
+        """Take in spots; ``keys``: their ``market + code`` when the caller has them already."""
+        if keys is None:
+            keys = market_codes(spots).tolist()
         self.close.update(zip(keys, spots["close"].tolist(), strict=True))
         for k, yc, name in zip(keys, spots["yesterday_close"].tolist(), spots["name"].tolist(), strict=True):
             if k not in self.yesterday or (name and not self.yesterday[k][1]):
