@@ -35,7 +35,7 @@ _SLOTS = ([_FIXED_OFF["o_market"], _FIXED_OFF["o_code"], _FIXED_OFF["o_name"], _
           + [_FIXED_OFF[f] for f in SCALARS] + [_FIXED_OFF["o_" + f] for f in BOOK_FIELDS])
 _SPOT_VTABLE = struct.Struct("<17H")
 _WIDTHS = {"market": 2, "code": 6, "datetime": DT_CHARS}
-_Layout = tuple[np.dtype, dict[str, int], int]
+_Layout = tuple[np.dtype, np.ndarray, int]
 _cache: dict[int, _Layout] = {}
 
 
@@ -56,7 +56,8 @@ def _layout(name_room: int) -> _Layout:
             formats.append(fmt)
             offsets.append(at)
         view = np.dtype({"names": names, "formats": formats, "offsets": offsets, "itemsize": dt.itemsize})
-        consts = {"o_" + f: off["n_" + f] - off["o_" + f] for f in STRINGS + BOOK_FIELDS}
+        consts = np.array([off["n_" + f] - off["o_" + f] for f in STRINGS + BOOK_FIELDS], dtype=np.uint32)
+        assert [off["o_" + f] for f in STRINGS + BOOK_FIELDS] == [off["o_market"] + 4 * i for i in range(8)]
         got = _cache[name_room] = (view, consts, dt.itemsize)
     return got
 
@@ -108,12 +109,11 @@ def decode_own(buf: bytes | bytearray | memoryview, *, max_spots: int,
     blocks = np.frombuffer(buf, dtype=dt, count=n, offset=b0)
     if not np.array_equal(blocks["soffset"], (b0 - vs) + k * bsize):
         return None
-    for name, value in consts.items():
-        if (blocks[name] != value).any():
-            return None
-    for f in BOOK_FIELDS:
-        if (blocks["n_" + f] != BOOK_LEVELS).any():
-            return None
+    # the eight offsets from each table to its strings and vectors, and the four book lengths: constants
+    offsets = np.ndarray((n, 8), "<u4", blocks, _FIXED_OFF["o_market"], (bsize, 4))
+    books = np.ndarray((n, 4), "<u4", blocks, _FIXED_OFF["n_bid"], (bsize, _BOOK_STRIDE))
+    if (offsets != consts).any() or (books != BOOK_LEVELS).any():
+        return None
     lengths = {}
     for f in ("market", "code", "datetime"):
         length = blocks["n_" + f].astype(np.int64)
@@ -190,11 +190,17 @@ def _columns(blocks: np.ndarray, n: int, lengths: dict[str, np.ndarray], name_le
         width = _WIDTHS[f]
         raw = blocks["s_" + f][:, :width]
         length = lengths[f]
-        mat = np.where(np.arange(width) < np.minimum(length, width)[:, None], raw, 0).astype(np.uint8)
-        drop((length == 0) | (length > width) | (mat >= 128).any(axis=1), "bad_" + f)
+        if (length == width).all() and (raw < 128).all():  # the usual case: full-width ASCII
+            mat = raw
+        else:
+            mat = np.where(np.arange(width) < np.minimum(length, width)[:, None], raw, 0).astype(np.uint8)
+            drop((length == 0) | (length > width) | (mat >= 128).any(axis=1), "bad_" + f)
+            mat = np.where(valid[:, None], mat, 0).astype(np.uint8)
         if f == "market":  # Hikyuu compares markets without case
-            mat = np.where((mat >= 97) & (mat <= 122), mat - 32, mat).astype(np.uint8)
-        out[f] = np.where(valid[:, None], mat, 0).view(f"S{width}").ravel().astype(f"U{width}")
+            lower = (mat >= 97) & (mat <= 122)
+            if lower.any():
+                mat = np.where(lower, mat - 32, mat).astype(np.uint8)
+        out[f] = np.ascontiguousarray(mat).view(f"S{width}").ravel().astype(f"U{width}")
     if name_len.any():
         used = int(min(NAME_BYTES, name_len.max()))
         cols = np.arange(used)
