@@ -123,3 +123,20 @@ def test_bars_of_the_minute_ktype_unchanged_by_runs():
     stg.run_pending()
     m1 = stg.get_kdata("SH600000", ktype=KType.MIN)
     assert len(m1) >= 2 and m1["close"][-1] == pytest.approx(12.7)
+
+
+def test_quote_book_keeps_the_first_named_yesterday_close():
+    from hikyuu_live.strategy.trading import QuoteBook
+
+    book = QuoteBook()
+    first = spots("09:30:05", ["SH600000", "SZ000001"], 10.0, 100)
+    first["name"] = ["", "平安银行"]
+    first["yesterday_close"] = [9.5, 11.0]
+    book.update(first)
+    later = spots("09:31:05", ["SH600000", "SZ000001", "SZ000001"], 10.2, 110)
+    later["name"] = ["浦发银行", "", "改名"]
+    later["yesterday_close"] = [1.0, 2.0, 3.0]
+    book.update(later)
+    # an entry without a name is replaced by the first spot that has one (as before); a named one stays
+    assert book.quote("SH", "600000") == (1.0, "浦发银行") and book.quote("SZ", "000001") == (11.0, "平安银行")
+    assert book.price("SZ", "000001") == later["close"][2]
