@@ -270,14 +270,17 @@ class LiveBars:
         get = self.index.get
         idx = np.array([get(k, -1) for k in keys], dtype=np.int64)
         known = idx >= 0
-        st.ignored_unknown_code += int((~known).sum())
-        spots, idx = spots[known], idx[known]
+        if not known.all():
+            st.ignored_unknown_code += int((~known).sum())
+            spots, idx = spots[known], idx[known]
         us = spots["datetime"].astype(np.int64)
         newest_day = us.max(initial=0) // _US_PER_DAY * _US_PER_DAY if len(us) else 0
         if newest_day > self._day_us:
             day = np.datetime64(int(newest_day), "us").astype("M8[D]").item()
             if self.is_trading_day(day):
                 self.roll_day(day)
+        if len(idx) and np.bincount(idx, minlength=len(self.codes)).max() == 1:  # the usual batch: no stock twice
+            return np.sort(self._apply(spots, idx))
         # duplicates of a stock within one batch are applied in order, in rounds of distinct stocks
         changed: list[np.ndarray] = []
         while len(idx):
