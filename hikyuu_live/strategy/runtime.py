@@ -4,9 +4,11 @@ Threads and ordering. The bus subscriber decodes messages on its own thread and 
 every user callback (``on_change``, ``on_received_spot``, timers) runs **serially in the thread that
 called ``start()``**, as in Hikyuu, so user code needs no locks:
 
-- ``on_change(stg, stock, spot)``: once per spot of a stock in the context, as each data message
-  arrives, after the live bars have taken that message in (so ``get_kdata`` inside it already shows the
-  spot). Any time of day, as Hikyuu.
+- ``on_change(stg, stock, spot)``: once per spot of a stock in the context, in arrival order, after the
+  live bars have taken its message in (so ``get_kdata`` inside it already shows the spot, and no later spot
+  of that stock). Messages found waiting together are taken in as one run (``hikyuu_live.strategy.dispatch``:
+  a full-market burst of 60-spot messages costs one vectorised update instead of 84). Any time of day, as
+  Hikyuu.
 - ``on_received_spot(stg, rev_time)``: once per **cycle** (Hikyuu fired it once per data message despite
   its documentation), after every ``on_change`` of that cycle; ``rev_time`` is when the cycle closed.
 - timers (``run_daily``, ``run_daily_at``): see ``hikyuu_live.strategy.schedule``.
