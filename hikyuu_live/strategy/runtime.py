@@ -352,6 +352,7 @@ class Strategy(TradingMixin):
         assert self.bars is not None
         st = self.stats
         st.batches += messages
+        st.runs += 1
         st.spots += len(spots)
         observe = getattr(self.clock, "observe", None)
         if observe is not None and len(spots):  # a MarketClock follows the data's own time
