@@ -11,7 +11,13 @@ SpotList allow (``session_id``, ``cycle_id``, ``seq``, ``msg_count``):
 - a cycle closes on its end marker, or as soon as all ``msg_count`` messages have arrived (so a lost
   end marker costs nothing), or when a message of a newer cycle arrives, or after a timeout;
 - missing ``seq`` numbers are reported as gaps, skipped cycle ids as lost cycles, a new
-  ``session_id`` as a publisher restart.
+  ``session_id`` as a publisher restart (and the cycles of the new session before the first one seen as
+  lost: every session numbers its cycles from 1).
+
+Nothing a sender claims is trusted (``hikyuu_live.bus.guard``): impossible ``msg_count``/``seq``/cycle
+ids refuse the message, a cycle id that jumps implausibly far is held until a second message confirms
+it, and bad spot records (``hikyuu_live.model.spot_check``) are dropped before any callback sees them;
+all of it is counted by reason and logged at most once per ten seconds per reason.
 
 Heartbeats and other extension messages use the ``:hkl:`` prefix, never ``:spot:``: Hikyuu's agent
 subscribes by the ``:spot:`` prefix and would try to parse anything else under it.
@@ -27,9 +33,12 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from hikyuu_live.bus.guard import DEFAULT_MAX_CYCLE_JUMP, Held, LogThrottle, meta_problem
 from hikyuu_live.errors import DecodeError
-from hikyuu_live.model.codec import DecodedBatch, decode_spotlist
-from hikyuu_live.model.spot import SPOT_DTYPE
+from hikyuu_live.model.codec import BatchMeta, DecodedBatch, decode_spotlist
+from hikyuu_live.model.codec_fast import DatetimeMemo
+from hikyuu_live.model.spot import SPOT_DTYPE, concat_spots
+from hikyuu_live.model.spot_check import screen_spots
 
 log = logging.getLogger(__name__)
 
@@ -91,7 +100,13 @@ class CycleReport:
 
 @dataclass(slots=True)
 class SubscriberStats:
-    """Counters read by ``spot_listen``, the GUI monitor and metrics."""
+    """Counters read by ``spot_listen``, the GUI monitor and metrics.
+
+    ``decode_errors`` counts refused messages by reason (undecodable, impossible extension fields,
+    ``cycle_jump``); ``dropped_spots`` counts refused records by reason (a bad market, code or datetime, and
+    the bad records of ``hikyuu_live.model.spot_check``); ``receive_errors`` counts faults inside the receive
+    loop itself (each logged with its traceback; receiving goes on).
+    """
 
     messages: int = 0
     data_messages: int = 0
@@ -107,6 +122,8 @@ class SubscriberStats:
     publisher_restarts: int = 0
     heartbeats: int = 0
     callback_errors: int = 0
+    receive_errors: int = 0
+    held_messages: int = 0
     decode_errors: Counter[str] = field(default_factory=Counter)
     dropped_spots: Counter[str] = field(default_factory=Counter)
     last_cycle_latency_s: float = 0.0
@@ -133,6 +150,9 @@ class CycleAssembler:
 
     ``on_batch`` fires for every data message as it arrives; ``on_cycle`` once per cycle when it
     closes. Both run in the caller of ``feed``. ``now_us`` gives wall time in epoch microseconds.
+    ``listening_since_us``: when this subscriber started listening; a session that began after it (its
+    ``session_id`` is the publisher's start time in ns) had its cycles before the first one seen lost on
+    the way, and they count as lost cycles. None: only restarts count them.
     """
 
     def __init__(
@@ -142,17 +162,26 @@ class CycleAssembler:
         stats: SubscriberStats,
         *,
         cycle_timeout_s: float = 10.0,
+        max_cycle_jump: int = DEFAULT_MAX_CYCLE_JUMP,
+        listening_since_us: int | None = None,
     ) -> None:
         self._on_batch = on_batch
         self._on_cycle = on_cycle
         self.stats = stats
         self._timeout_us = int(cycle_timeout_s * 1e6)
+        self.max_cycle_jump = max_cycle_jump
+        self._since_us = listening_since_us
         self._open: _OpenCycle | None = None
         self._session = 0
         self._last_cycle = 0  # newest cycle id seen in this session
+        self._sessions: dict[int, int] = {}  # recent sessions -> their newest cycle id (a stray cannot reset us)
+        self._held: Held | None = None
+        self._warn = LogThrottle(log)
+        self._datetimes: DatetimeMemo = {}  # parsed datetime texts, bounded (model.codec_fast)
 
     # ------------------------------------------------------------------ input
-    def feed(self, msg: bytes, now_us: int) -> None:
+    def feed(self, msg: bytes, now_us: int) -> bool:
+        """Take one message; True when it was a sign of a live feed (a sound data message or heartbeat)."""
         st = self.stats
         st.messages += 1
         st.last_message_us = now_us
@@ -162,9 +191,10 @@ class CycleAssembler:
             if self._open is not None:
                 self._close("end", now_us)
         elif msg.startswith(SPOT_TOPIC):
-            self._data(msg, now_us)
+            return self._data(msg, now_us)
         elif msg.startswith(HEARTBEAT_TOPIC):
-            self._heartbeat(msg)
+            return self._heartbeat(msg, now_us)
+        return False
 
     def check_timeout(self, now_us: int) -> None:
         """Close a cycle that has heard nothing for ``cycle_timeout_s`` (its end marker and tail lost)."""
@@ -178,28 +208,94 @@ class CycleAssembler:
             self._close("next", now_us)
         self._open = _OpenCycle(session_id=0, cycle_id=0, last_rx_us=now_us)
 
-    def _heartbeat(self, msg: bytes) -> None:
+    def _heartbeat(self, msg: bytes, now_us: int) -> bool:
         try:
             hb = decode_heartbeat(msg)
         except DecodeError as e:
             self.stats.decode_errors[e.reason] += 1
-            return
+            return False
         self.stats.heartbeats += 1
-        if hb.session_id == self._session and hb.last_cycle_id > self._last_cycle and self._open is None:
-            # whole cycles (markers and data) vanished between two heartbeats
-            self.stats.lost_cycles += hb.last_cycle_id - self._last_cycle
-            self._last_cycle = hb.last_cycle_id
+        held = self._held
+        if held is not None and held.corroborated_by(hb.session_id, hb.last_cycle_id):
+            self._release(now_us)
+        if hb.session_id != self._session or hb.last_cycle_id <= self._last_cycle or self._open is not None:
+            return True
+        if hb.last_cycle_id > self._last_cycle + self.max_cycle_jump:
+            self._refuse("cycle_jump", "heartbeat claims cycle %d, session is at %d", hb.last_cycle_id,
+                         self._last_cycle)
+            return True
+        # whole cycles (markers and data) vanished between two heartbeats
+        self.stats.lost_cycles += hb.last_cycle_id - self._last_cycle
+        self._last_cycle = hb.last_cycle_id
+        return True
 
-    def _data(self, msg: bytes, now_us: int) -> None:
+    def _data(self, msg: bytes, now_us: int) -> bool:
         st = self.stats
         try:
-            batch = decode_spotlist(memoryview(msg)[len(SPOT_TOPIC):])
+            batch = decode_spotlist(memoryview(msg)[len(SPOT_TOPIC):], memo=self._datetimes)
         except DecodeError as e:
-            st.decode_errors[e.reason] += 1
-            log.warning("dropped a bad data message: %s", e)
-            return
+            self._refuse(e.reason, "dropped a bad data message: %s", e)
+            return False
+        meta = batch.meta
+        if meta is not None:
+            problem = meta_problem(meta)
+            if problem is not None:
+                self._refuse(problem, "dropped a data message claiming msg_count=%d seq=%d cycle=%d", meta.msg_count,
+                             meta.seq, meta.cycle_id)
+                return False
+            held = self._held
+            if held is not None and held.corroborated_by(meta.session_id, meta.cycle_id):
+                self._release(now_us)
+            elif self._jumps(meta):
+                if held is not None:
+                    self._refuse("cycle_jump", "dropped a message of cycle %d (session at %d)", held.cycle_id,
+                                 self._last_cycle)
+                self._held = Held(batch, now_us)
+                st.held_messages += 1
+                return True
+            elif held is not None and meta.session_id == held.session_id:
+                self._held = None  # the session's numbering goes on: the held message was a stray
+                self._refuse("cycle_jump", "dropped a message of cycle %d: session %x is at cycle %d",
+                             held.cycle_id, meta.session_id, self._last_cycle)
+        self._accept(batch, now_us)
+        return True
+
+    def _jumps(self, meta: BatchMeta) -> bool:
+        """Is the cycle id implausibly far ahead of where this session (or a session begun since) stands?"""
+        if meta.session_id == self._session:
+            reference: int | None = self._last_cycle
+        elif meta.session_id in self._sessions:
+            reference = self._sessions[meta.session_id]
+        elif self._session or self._began_while_listening(meta.session_id):
+            reference = 0
+        else:
+            reference = None  # joined a running session: any cycle id is plausible
+        return reference is not None and meta.cycle_id > reference + self.max_cycle_jump
+
+    def _began_while_listening(self, session_id: int) -> bool:
+        return self._since_us is not None and session_id // 1000 >= self._since_us
+
+    def _release(self, now_us: int) -> None:
+        held, self._held = self._held, None
+        assert held is not None
+        log.info("cycle ids of session %x jumped to %d (confirmed by a second message)", held.session_id,
+                 held.cycle_id)
+        self._accept(held.batch, now_us)
+
+    def _refuse(self, reason: str, msg: str, *args: object) -> None:
+        self.stats.decode_errors[reason] += 1
+        self._warn.warning(reason, msg, *args)
+
+    def _accept(self, batch: DecodedBatch, now_us: int) -> None:
+        st = self.stats
+        spots, bad = screen_spots(batch.spots)
+        if bad:
+            batch.spots = spots
+            for reason, count in bad.items():
+                batch.dropped[reason] = batch.dropped.get(reason, 0) + count
+            self._warn.warning("bad_spots", "dropped bad spot records: %s", bad)
         st.data_messages += 1
-        st.spots += len(batch.spots)
+        st.spots += len(spots)
         for reason, count in batch.dropped.items():
             st.dropped_spots[reason] += count
         meta = batch.meta
@@ -209,12 +305,33 @@ class CycleAssembler:
         if meta is None:  # Hikyuu's own producer: markers only
             if self._open is None:
                 self._open = _OpenCycle(session_id=0, cycle_id=0, recovered=True, last_rx_us=now_us)
-            self._open.batches.append(batch.spots)
+            self._open.batches.append(spots)
             self._open.last_rx_us = now_us
         self._emit_batch(batch)
         cyc = self._open
         if cyc is not None and cyc.msg_count is not None and len(cyc.seqs) >= cyc.msg_count:
             self._close("count", now_us)
+
+    def _new_session(self, meta: BatchMeta) -> None:
+        st = self.stats
+        if self._session:
+            self._sessions[self._session] = self._last_cycle
+            while len(self._sessions) > 8:
+                del self._sessions[next(iter(self._sessions))]
+        known = self._sessions.pop(meta.session_id, None)
+        if known is not None:  # back to a session seen before (a stray message came in between)
+            self._session, self._last_cycle = meta.session_id, known
+            return
+        restarted = bool(self._session)
+        if restarted:
+            st.publisher_restarts += 1
+            log.info("publisher restarted (session %x -> %x)", self._session, meta.session_id)
+        self._session, self._last_cycle = meta.session_id, 0
+        if (restarted or self._began_while_listening(meta.session_id)) and meta.cycle_id > 1:
+            # every session numbers its cycles from 1: the ones before the first seen were lost on the way
+            st.lost_cycles += meta.cycle_id - 1
+            self._last_cycle = meta.cycle_id - 1
+            log.warning("session %x: cycles 1..%d never arrived", meta.session_id, meta.cycle_id - 1)
 
     def _place(self, batch: DecodedBatch, now_us: int) -> bool:
         """Put a message with extension fields into its cycle; False if it belongs to a closed one."""
@@ -222,11 +339,8 @@ class CycleAssembler:
         assert meta is not None
         st = self.stats
         if meta.session_id != self._session:
-            if self._session:
-                st.publisher_restarts += 1
-                log.info("publisher restarted (session %x -> %x)", self._session, meta.session_id)
-            self._session, self._last_cycle = meta.session_id, 0
-        elif meta.cycle_id < self._last_cycle or (
+            self._new_session(meta)
+        if meta.cycle_id < self._last_cycle or (
             meta.cycle_id == self._last_cycle and (self._open is None or self._open.cycle_id != meta.cycle_id)
         ):
             st.late_messages += 1
@@ -265,13 +379,13 @@ class CycleAssembler:
         cyc, self._open = self._open, None
         assert cyc is not None
         st = self.stats
-        if cyc.msg_count is not None:
-            missing = sorted(set(range(cyc.msg_count)) - cyc.seqs)
+        if cyc.msg_count is not None:  # bounded by MAX_MSG_COUNT, and seqs by msg_count
+            missing = [s for s in range(cyc.msg_count) if s not in cyc.seqs] if len(cyc.seqs) < cyc.msg_count else []
             complete = not missing
         else:  # Hikyuu's producers: complete when framed by both markers
             missing = []
             complete = closed_by == "end" and not cyc.recovered
-        spots = np.concatenate(cyc.batches) if cyc.batches else np.zeros(0, dtype=SPOT_DTYPE)
+        spots = concat_spots(cyc.batches) if cyc.batches else np.zeros(0, dtype=SPOT_DTYPE)
         report = CycleReport(
             session_id=cyc.session_id, cycle_id=cyc.cycle_id, source=cyc.source, spots=spots,
             msg_count=cyc.msg_count, received=len(cyc.seqs) or len(cyc.batches), missing_seqs=missing,

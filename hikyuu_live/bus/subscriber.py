@@ -13,6 +13,12 @@ own receive thread, and hands out:
 All callbacks run on the receive thread, one at a time, in arrival order; an exception in a callback
 is logged and counted and never stops the subscriber. ``latest()`` returns the newest spot of every
 code seen so far, for late joiners.
+
+Nothing from the wire is trusted: the socket refuses messages above ``max_message_bytes`` before they are
+buffered (64 MB by default, a full market is about 2.5 MB), the framing refuses impossible claims and bad
+records (``hikyuu_live.bus.framing``), and the receive loop is supervised: a fault inside it is logged with
+its traceback and counted in ``stats.receive_errors``, and receiving goes on. The feed counts as alive only
+while it delivers (a sound data message or heartbeat): junk keeps nobody fresh, and ``is_stale`` turns true.
 """
 
 from __future__ import annotations
@@ -26,9 +32,10 @@ import numpy as np
 import pynng
 
 from hikyuu_live.bus.framing import EXT_TOPIC, SPOT_TOPIC, CycleAssembler, CycleReport, SubscriberStats
+from hikyuu_live.bus.guard import DEFAULT_MAX_CYCLE_JUMP
 from hikyuu_live.bus.publisher import MAX_BUFFER_MSGS
 from hikyuu_live.errors import BusBroken, BusClosed
-from hikyuu_live.model.codec import DecodedBatch
+from hikyuu_live.model.codec import MAX_MESSAGE_BYTES, DecodedBatch
 from hikyuu_live.model.spot import SPOT_DTYPE, Spot, market_codes, spot_from_row
 from hikyuu_live.model.state import State
 
@@ -55,7 +62,11 @@ class SpotSubscriber:
         reconnect_min_ms: int = 100,
         reconnect_max_ms: int = 2000,
         keep_latest: bool = True,
+        max_message_bytes: int = MAX_MESSAGE_BYTES,
+        max_cycle_jump: int = DEFAULT_MAX_CYCLE_JUMP,
     ) -> None:
+        if max_message_bytes < 1:
+            raise ValueError("max_message_bytes must be >= 1")
         self.address = address
         self._on_batch_user = on_batch
         self._on_spot = on_spot
@@ -64,9 +75,13 @@ class SpotSubscriber:
         self.reconnect_min_ms = reconnect_min_ms
         self.reconnect_max_ms = reconnect_max_ms
         self.keep_latest = keep_latest
+        self.max_message_bytes = max_message_bytes
         self.stats = SubscriberStats()
         self.state = State.NEW
-        self._assembler = CycleAssembler(self._handle_batch, on_cycle, self.stats, cycle_timeout_s=cycle_timeout_s)
+        self._on_cycle = on_cycle
+        self._cycle_timeout_s = cycle_timeout_s
+        self._max_cycle_jump = max_cycle_jump
+        self._assembler = self._make_assembler(None)
         self._sock: pynng.Sub0 | None = None
         self._thread: threading.Thread | None = None
         self._stop = threading.Event()
@@ -86,6 +101,7 @@ class SpotSubscriber:
         sock = pynng.Sub0(
             recv_buffer_size=self.recv_buffer_msgs,
             recv_timeout=100,
+            recv_max_size=self.max_message_bytes,  # set before dialing: applies to every pipe
             reconnect_time_min=self.reconnect_min_ms,
             reconnect_time_max=self.reconnect_max_ms,
         )
@@ -99,6 +115,7 @@ class SpotSubscriber:
         self._sock = sock
         self.state = State.RUNNING
         self._started_mono = self._last_rx_mono = time.monotonic()
+        self._assembler = self._make_assembler(_now_us())
         self._thread = threading.Thread(target=self._run, name=f"spot-sub {self.address}", daemon=True)
         self._thread.start()
         log.info("subscribed to %s", self.address)
@@ -136,7 +153,7 @@ class SpotSubscriber:
 
     @property
     def is_stale(self) -> bool:
-        """No data and no heartbeat for ``stale_after_s`` (or never anything since start)."""
+        """Nothing delivered (no sound data message, no heartbeat) for ``stale_after_s``, or never since start."""
         return self.state is State.RUNNING and time.monotonic() - self._last_rx_mono > self.stale_after_s
 
     @property
@@ -149,6 +166,10 @@ class SpotSubscriber:
             return self._latest[: len(self._index)].copy()
 
     # ------------------------------------------------------------------ internals
+    def _make_assembler(self, since_us: int | None) -> CycleAssembler:
+        return CycleAssembler(self._handle_batch, self._on_cycle, self.stats, cycle_timeout_s=self._cycle_timeout_s,
+                              max_cycle_jump=self._max_cycle_jump, listening_since_us=since_us)
+
     def _remember(self, spots: np.ndarray) -> None:
         """Keep the newest row per code: a dict lookup per spot (about 0.2 µs), no per-cycle sort."""
         index = self._index
@@ -178,33 +199,43 @@ class SpotSubscriber:
                     log.exception("on_spot callback failed")
 
     def _run(self) -> None:
-        sock = self._sock
-        assert sock is not None
+        """The receive loop, supervised: whatever goes wrong in one turn is logged and counted, never fatal."""
         while not self._stop.is_set():
             try:
-                msg = sock.recv()
-            except pynng.Timeout:
-                self._idle()
-                continue
-            except pynng.Closed:
-                break
-            except pynng.NNGException:
-                log.exception("receive failed on %s", self.address)
-                time.sleep(0.1)
-                continue
+                if not self._receive_once():
+                    break
+            except Exception:  # the loop must survive anything a peer sends and any bug of ours
+                self.stats.receive_errors += 1
+                log.exception("receive loop fault on %s (receiving goes on)", self.address)
+                time.sleep(0.01)
+
+    def _receive_once(self) -> bool:
+        """One receive (or idle) turn; False when the socket is closed."""
+        sock = self._sock
+        assert sock is not None
+        try:
+            msg = sock.recv()
+        except pynng.Timeout:
+            self._idle()
+            return True
+        except pynng.Closed:
+            return False
+        except pynng.NNGException:
+            log.exception("receive failed on %s", self.address)
+            time.sleep(0.1)
+            return True
+        if self._assembler.feed(msg, _now_us()):
             self._last_rx_mono = time.monotonic()
             if self._stale_logged:
                 log.info("feed on %s is live again", self.address)
                 self._stale_logged = False
-            try:
-                self._assembler.feed(msg, _now_us())
-            except Exception:  # the state machine must survive anything a peer sends
-                self.stats.decode_errors["internal"] += 1
-                log.exception("failed to handle a message from %s", self.address)
+        else:
+            self._idle()  # junk arriving all the time must not hide a feed that delivers nothing
+        return True
 
     def _idle(self) -> None:
         self._assembler.check_timeout(_now_us())
         if self.is_stale and not self._stale_logged:
             self._stale_logged = True
-            log.warning("feed on %s is stale: nothing for %.1f s (no data, no heartbeat)",
+            log.warning("feed on %s is stale: nothing delivered for %.1f s (no data, no heartbeat)",
                         self.address, self.seconds_since_last_message)

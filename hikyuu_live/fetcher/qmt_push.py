@@ -68,7 +68,7 @@ class QmtPushCollector:
     def on_push(self, datas: Mapping[str, Mapping[str, Any]]) -> None:
         """QMT's callback (its thread): one framed cycle per push."""
         self._last_tick = self.clock.monotonic()
-        spots, bad = ticks_to_spots(datas, self.names)
+        spots, bad = ticks_to_spots(datas, self.names, disagreements=self.snapshotter.disagreements)
         if bad:
             log.debug("qmt push: skipped %s", dict(bad))
         if len(spots):

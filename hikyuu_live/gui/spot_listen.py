@@ -56,10 +56,14 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     ap.add_argument("--seconds", type=float, default=0, help="exit after this many seconds (0: no limit)")
     ap.add_argument("--stale-after", type=float, default=5.0,
                     help="warn when nothing (data or heartbeat) arrived for this many seconds")
+    ap.add_argument("--max-message-mb", type=float, default=64.0,
+                    help="refuse bus messages larger than this (default 64; a full market is about 2.5 MB)")
     ap.add_argument("-v", "--verbose", action="count", default=0)
     args = ap.parse_args(argv)
     if args.cycles < 0 or args.seconds < 0:
         ap.error("--cycles and --seconds must be >= 0")
+    if args.max_message_mb <= 0:
+        ap.error("--max-message-mb must be > 0")
     return args
 
 
@@ -117,7 +121,8 @@ def main(argv: list[str] | None = None) -> int:
         if args.cycles and seen >= args.cycles:
             stop.set()
 
-    sub = SpotSubscriber(address, on_cycle=on_cycle, stale_after_s=args.stale_after)
+    sub = SpotSubscriber(address, on_cycle=on_cycle, stale_after_s=args.stale_after,
+                         max_message_bytes=int(args.max_message_mb * 1024 * 1024))
     try:
         sub.start()
     except Exception as e:
@@ -132,9 +137,13 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         sub.stop()
     st = sub.stats
-    log.info("received cycles=%d complete=%d spots=%d messages=%d gaps=%d lost_cycles=%d decode_errors=%d",
-             st.cycles, st.complete_cycles, st.spots, st.data_messages, st.gaps, st.lost_cycles,
-             sum(st.decode_errors.values()))
+    log.info("received cycles=%d complete=%d spots=%d messages=%d gaps=%d lost_cycles=%d restarts=%d "
+             "refused_messages=%d dropped_spots=%d", st.cycles, st.complete_cycles, st.spots, st.data_messages,
+             st.gaps, st.lost_cycles, st.publisher_restarts, sum(st.decode_errors.values()),
+             sum(st.dropped_spots.values()))
+    for what, counts in (("refused messages", st.decode_errors), ("dropped spot records", st.dropped_spots)):
+        if counts:
+            log.info("%s by reason: %s", what, ", ".join(f"{k}={v}" for k, v in sorted(counts.items())))
     return EXIT_OK
 
 

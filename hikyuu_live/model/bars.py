@@ -15,9 +15,16 @@ The rules, each one a fix for a failure users of other systems keep hitting:
   in ``stats.partial_bars``).
 - **One unit everywhere**: prices yuan, amount 10,000 yuan, volume lots (Hikyuu's minute updater
   multiplied by 100 while its day updater did not).
-- **Updated, never duplicated**: a print for the current bar updates it; a print for an older bar or
-  an older print of the same stock is ignored; the current (unfinished) bar is always part of
-  ``bars()``, so the last bar of a session exists as soon as its print arrived.
+- **No call-auction print**: a stock whose first print of the day comes after 09:30 (no auction print
+  was seen) opens its first intraday bars at the spot's ``open`` field, the day's official open, and their
+  high and low include it and the day's high and low so far (all of that trading lies inside the first
+  bar): the intraday bars agree with the day bar.
+- **Updated, never duplicated**: a print for the current bar updates it; the current (unfinished) bar is
+  always part of ``bars()``, so the last bar of a session exists as soon as its print arrived.
+- **Late prints** (older than the newest print seen for the stock, e.g. from a second source or a
+  reordered batch): one that still falls inside a bar being built widens that bar's high and low and
+  never touches its close or the cumulative volume and amount (``stats.late_merged``); one older than
+  every bar being built is counted and dropped (``stats.ignored_older``).
 - Spots dated another day (suspended stocks keep yesterday's quote) never touch today's bars.
 
 Week ... year bars combine the finished days of the period from the day history with today's day bar.
@@ -49,6 +56,7 @@ class BarStats:
     ignored_other_day: int = 0
     ignored_out_of_session: int = 0
     ignored_older: int = 0
+    late_merged: int = 0
     ignored_unknown_code: int = 0
     bars_finished: int = 0
     partial_bars: int = 0
@@ -249,22 +257,29 @@ class LiveBars:
         log.info("bars rolled to trading day %s", day)
 
     # ------------------------------------------------------------------ updates
-    def update(self, spots: np.ndarray) -> np.ndarray:
-        """Apply a batch of spots; returns the universe indices of the stocks whose bars changed."""
+    def update(self, spots: np.ndarray, keys: list[str] | None = None) -> np.ndarray:
+        """Apply a batch of spots; returns the universe indices of the stocks whose bars changed.
+        ``keys``: the spots' ``market + code`` when the caller has them already."""
         st = self.stats
         st.spots_in += len(spots)
         if not len(spots):
             return np.zeros(0, dtype=np.int64)
-        idx = np.array([self.index.get(k, -1) for k in market_codes(spots).tolist()], dtype=np.int64)
+        if keys is None:
+            keys = market_codes(spots).tolist()
+        get = self.index.get
+        idx = np.array([get(k, -1) for k in keys], dtype=np.int64)
         known = idx >= 0
-        st.ignored_unknown_code += int((~known).sum())
-        spots, idx = spots[known], idx[known]
+        if not known.all():
+            st.ignored_unknown_code += int((~known).sum())
+            spots, idx = spots[known], idx[known]
         us = spots["datetime"].astype(np.int64)
         newest_day = us.max(initial=0) // _US_PER_DAY * _US_PER_DAY if len(us) else 0
         if newest_day > self._day_us:
             day = np.datetime64(int(newest_day), "us").astype("M8[D]").item()
             if self.is_trading_day(day):
                 self.roll_day(day)
+        if len(idx) and np.bincount(idx, minlength=len(self.codes)).max() == 1:  # the usual batch: no stock twice
+            return np.sort(self._apply(spots, idx))
         # duplicates of a stock within one batch are applied in order, in rounds of distinct stocks
         changed: list[np.ndarray] = []
         while len(idx):
@@ -287,7 +302,9 @@ class LiveBars:
         valid = today & in_hours & (spots["close"] > 0)
         st.ignored_out_of_session += int((today & ~valid).sum())
         newer = us >= self._last_us[idx]
-        st.ignored_older += int((valid & ~newer).sum())
+        late = valid & ~newer
+        if late.any():
+            self._apply_late(spots[late], idx[late], minute[late])
         use = valid & newer
         spots, idx, minute, us = spots[use], idx[use], minute[use], us[use]
         if not len(idx):
@@ -305,6 +322,28 @@ class LiveBars:
         self._last_us[idx] = us
         self._cum_vol[idx], self._cum_amt[idx] = cum_vol, cum_amt
         return idx
+
+    def _apply_late(self, spots: np.ndarray, idx: np.ndarray, minute: np.ndarray) -> None:
+        """Late prints widen the high and low of the bars being built that contain them; nothing else."""
+        taken = np.zeros(len(idx), dtype=bool)
+        close = spots["close"]
+        for k in self.ktypes:
+            cur = self._cur[k]
+            if k.is_intraday:
+                inside = self._label_us(k, minute) == cur.label[idx]
+                top, bottom = close, close
+            else:  # the day bar, and week..year bars through it: a print of today is inside them
+                inside = cur.label[idx] > 0
+                top = np.maximum(spots["high"], close)
+                bottom = np.minimum(np.where(spots["low"] > 0, spots["low"], close), close)
+            if not inside.any():
+                continue
+            ii = idx[inside]
+            cur.ohlc[ii, 1] = np.maximum(cur.ohlc[ii, 1], top[inside])
+            cur.ohlc[ii, 2] = np.minimum(cur.ohlc[ii, 2], bottom[inside])
+            taken |= inside
+        self.stats.late_merged += int(taken.sum())
+        self.stats.ignored_older += int((~taken).sum())
 
     def _label_us(self, k: KType, minute: np.ndarray) -> np.ndarray:
         (o1, c1), (o2, c2) = SESSIONS
@@ -334,6 +373,18 @@ class LiveBars:
             cur.base_volume[ni], cur.base_amount[ni] = base_v, base_a
             cur.label[ni] = label[new]
             cur.ohlc[ni] = close[new][:, None]
+            # no print of today before this one, and it is past 09:30 (no auction print seen): the first bar
+            # opens at the day's official open and holds the day's range so far
+            unopened = unknown & (label[new] == first_label) & (minute[new] >= SESSIONS[0][0])
+            if unopened.any():
+                ui, sp = ni[unopened], spots[new][unopened]
+                c = sp["close"]
+                o = np.where(sp["open"] > 0, sp["open"], c)
+                hi = np.maximum(np.maximum(o, c), sp["high"])
+                lo_field = np.where(sp["low"] > 0, sp["low"], np.inf)
+                cur.ohlc[ui, 0] = o
+                cur.ohlc[ui, 1] = hi
+                cur.ohlc[ui, 2] = np.minimum(np.minimum(o, c), lo_field)
         if same.any():
             si = idx[same]
             c = close[same]

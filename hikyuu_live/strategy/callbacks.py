@@ -11,6 +11,7 @@ from typing import Any
 @dataclass(slots=True)
 class RuntimeStats:
     batches: int = 0
+    runs: int = 0  # takes of waiting messages (batches / runs = messages taken in together, on average)
     cycles: int = 0
     spots: int = 0
     on_change_calls: int = 0

@@ -34,13 +34,30 @@ class QuoteBook:
     def __init__(self) -> None:
         self.close: dict[str, float] = {}
         self.yesterday: dict[str, tuple[float, str]] = {}
+        self._unnamed: set[str] = set()  # keys whose yesterday entry still lacks a name
 
-    def update(self, spots: np.ndarray) -> None:
-        keys = market_codes(spots).tolist()
+    def update(self, spots: np.ndarray, keys: list[str] | None = None) -> None:
+        """Take in spots; ``keys``: their ``market + code`` when the caller has them already. Yesterday's close
+        and the name are kept from the first spot of a stock (a later one only fills a missing name)."""
+        if keys is None:
+            keys = market_codes(spots).tolist()
         self.close.update(zip(keys, spots["close"].tolist(), strict=True))
-        for k, yc, name in zip(keys, spots["yesterday_close"].tolist(), spots["name"].tolist(), strict=True):
+        todo = set(keys) - self.yesterday.keys()  # set operations in C: the usual spot changes nothing here
+        if self._unnamed:
+            todo |= self._unnamed.intersection(keys)
+        if not todo:
+            return
+        yesterday, names = spots["yesterday_close"], spots["name"]
+        for i, k in enumerate(keys):
+            if k not in todo:
+                continue
+            name = str(names[i])
             if k not in self.yesterday or (name and not self.yesterday[k][1]):
-                self.yesterday[k] = (yc, name)
+                self.yesterday[k] = (float(yesterday[i]), name)
+                if name:
+                    self._unnamed.discard(k)
+                else:
+                    self._unnamed.add(k)
 
     def price(self, market: str, code: str) -> float | None:
         value = self.close.get(market + code)

@@ -184,3 +184,95 @@ def test_cycle_spots_are_the_concatenated_batches(seed):
         r.feed(m)
     expected = np.concatenate([make_spots(3, seed=seed), make_spots(3, seed=seed + 1)])
     np.testing.assert_array_equal(r.cycles[0].spots, expected)
+
+
+# --------------------------------------------------------------------------- nothing a sender claims is trusted
+
+
+def test_impossible_extension_fields_refuse_the_message_and_size_nothing():
+    r = Rig()
+    spots = make_spots(3)
+    for meta, reason in ((BatchMeta(7, 1, 0, 4_000_000_000, "t", 1), "bad_msg_count"),
+                         (BatchMeta(7, 1, 0, 0, "t", 1), "bad_msg_count"),
+                         (BatchMeta(7, 1, 5, 5, "t", 1), "bad_seq"),
+                         (BatchMeta(7, 2**62, 0, 1, "t", 1), "bad_cycle_id")):
+        assert r.asm.feed(SPOT_TOPIC + encode_spots(spots, meta), r.t) is False
+        assert r.stats.decode_errors[reason] >= 1
+    assert r.batches == [] and r.stats.data_messages == 0
+    for m in full_cycle(1):
+        r.feed(m)
+    assert [c.complete for c in r.cycles] == [True]
+
+
+def test_a_stray_jump_is_held_then_dropped_and_the_session_goes_on():
+    r = Rig()
+    for m in full_cycle(1):
+        r.feed(m)
+    r.feed(data(1 + 2**20, 0, 3))  # cycle 1 with bit 20 flipped
+    assert r.stats.held_messages == 1 and len(r.batches) == 3
+    for m in full_cycle(2) + full_cycle(3):
+        r.feed(m)
+    assert [(c.cycle_id, c.complete) for c in r.cycles] == [(1, True), (2, True), (3, True)]
+    assert r.stats.decode_errors == {"cycle_jump": 1}
+    assert r.stats.lost_cycles == 0 and r.stats.late_messages == 0
+
+
+def test_a_real_jump_is_confirmed_by_the_next_message_and_nothing_is_lost():
+    """A publisher really moved on 5,000 cycles while this subscriber heard nothing: the first message of the
+    new position is held, the second confirms it, and both are delivered in order."""
+    r = Rig()
+    for m in full_cycle(1):
+        r.feed(m)
+    for m in full_cycle(5002):
+        r.feed(m)
+    assert [(c.cycle_id, c.complete, len(c.spots)) for c in r.cycles] == [(1, True, 9), (5002, True, 9)]
+    assert len(r.batches) == 6 and r.stats.decode_errors == {}
+    assert r.stats.lost_cycles == 5000
+
+
+def test_a_heartbeat_confirms_a_held_single_message_cycle():
+    r = Rig()
+    for m in full_cycle(1, count=1):
+        r.feed(m)
+    r.feed(data(3001, 0, 1))
+    assert r.cycles[-1].cycle_id == 1
+    r.feed(encode_heartbeat(Heartbeat(7, 3001, 0, 1.0)))
+    assert [c.cycle_id for c in r.cycles] == [1, 3001]
+
+
+def test_a_stray_session_cannot_reset_the_numbering_of_the_real_one():
+    r = Rig()
+    for m in full_cycle(1) + full_cycle(2):
+        r.feed(m)
+    r.feed(data(1, 0, 1, session=999))  # a stray sender with its own session
+    for m in full_cycle(3):
+        r.feed(m)
+    assert [c.cycle_id for c in r.cycles if c.session_id == 7] == [1, 2, 3]
+    assert r.stats.lost_cycles == 0
+
+
+def test_a_session_begun_while_listening_reports_the_cycles_it_never_delivered():
+    stats = SubscriberStats()
+    cycles: list = []
+    asm = CycleAssembler(None, cycles.append, stats, listening_since_us=1_000)
+    session = 5_000_000  # a publisher that started (ns) after the subscriber (us)
+    for i, m in enumerate(full_cycle(3, session=session)):
+        asm.feed(m, 2_000 + i)
+    assert [c.cycle_id for c in cycles] == [3] and stats.lost_cycles == 2
+    joined = CycleAssembler(None, None, SubscriberStats(), listening_since_us=10**12)
+    for i, m in enumerate(full_cycle(3, session=session)):  # a session already running when we joined
+        joined.feed(m, 2_000 + i)
+    assert joined.stats.lost_cycles == 0
+
+
+def test_bad_records_are_dropped_from_batches_and_cycles_and_counted():
+    r = Rig()
+    spots = make_spots(6, seed=3)
+    spots["close"][1] = np.nan
+    spots["volume"][4] = -1
+    r.feed(START_MARKER)
+    r.feed(SPOT_TOPIC + encode_spots(spots, BatchMeta(7, 1, 0, 1, "t", 1)))
+    good = spots[[0, 2, 3, 5]]
+    np.testing.assert_array_equal(r.batches[0].spots, good)
+    np.testing.assert_array_equal(r.cycles[0].spots, good)
+    assert r.stats.dropped_spots == {"bad_price": 1, "bad_volume": 1} and r.stats.spots == 4

@@ -24,8 +24,8 @@ SMALL = {"sh600000": "浦发银行", "sz000001": "平安银行", "sz399001": "�
          "bj830799": "艾融软件", "sh510300": "300ETF", "sh688981": "中芯国际"}
 
 
-def is_index(market: str, code: str) -> bool:
-    return (market == "SZ" and code.startswith("39")) or (market == "SH" and code.startswith("000"))
+def is_star(market: str, code: str) -> bool:
+    return market == "SH" and code.startswith(("688", "689"))
 
 
 def check_all(spots: np.ndarray, srv: QQServer) -> None:
@@ -37,10 +37,10 @@ def check_all(spots: np.ndarray, srv: QQServer) -> None:
     np.testing.assert_array_equal(spots["datetime"], want_time)
     for f in ("close", "yesterday_close", "open", "high", "low"):  # yuan, as sent with 2 decimals
         np.testing.assert_allclose(spots[f], [round(getattr(q, f), 2) for q in quotes], rtol=0, atol=1e-9, err_msg=f)
-    index = np.array([is_index(q.market, q.code) for q in quotes])
-    assert index.any() and (~index).any()
-    sent_volume = np.array([round(q.volume) for q in quotes], dtype=float)
-    np.testing.assert_allclose(spots["volume"], np.where(index, sent_volume * 0.01, sent_volume), rtol=1e-12)  # lots
+    star = np.array([is_star(q.market, q.code) for q in quotes])
+    assert star.any() and (~star).any()
+    # lots on every board (the line carries STAR in shares, indices in lots like the rest)
+    np.testing.assert_allclose(spots["volume"], [round(q.volume) for q in quotes], rtol=1e-12)
     np.testing.assert_allclose(spots["amount"], [round(q.amount, 4) for q in quotes], rtol=1e-12)  # 10,000 yuan
     for f in ("bid", "ask"):
         np.testing.assert_allclose(spots[f], [[round(x, 2) for x in getattr(q, f)] for q in quotes], atol=1e-9)
@@ -48,13 +48,12 @@ def check_all(spots: np.ndarray, srv: QQServer) -> None:
 
 
 def check_spot(row: np.void, q) -> None:  # noqa: ANN001
-    index = (q.market == "SZ" and q.code.startswith("39")) or (q.market == "SH" and q.code.startswith("000"))
     assert (row["market"], row["code"], row["name"]) == (q.market, q.code, q.name)
     t = q.time
     assert str(row["datetime"])[:19] == f"{t[:4]}-{t[4:6]}-{t[6:8]}T{t[8:10]}:{t[10:12]}:{t[12:]}"
     for f in ("close", "yesterday_close", "open", "high", "low"):
         assert row[f] == pytest.approx(getattr(q, f)), f
-    assert row["volume"] == pytest.approx(q.volume * (0.01 if index else 1))  # lots; indices scaled
+    assert row["volume"] == pytest.approx(q.volume)  # lots on every board: STAR shares / 100, indices as sent
     assert row["amount"] == pytest.approx(q.amount)  # 10,000 yuan as sent
     for f in ("bid", "bid_amount", "ask", "ask_amount"):
         np.testing.assert_allclose(row[f], getattr(q, f))

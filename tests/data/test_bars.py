@@ -120,12 +120,56 @@ def test_cold_start_mid_bar_counts_from_the_first_print_and_says_so():
     assert lb.stats.partial_bars == 1
 
 
-def test_bars_are_updated_never_duplicated_and_old_prints_are_ignored():
+def test_bars_are_updated_never_duplicated_and_prints_older_than_the_bar_are_ignored():
     lb = make()
-    feed(lb, spot("09:30:10", 10.0, 100), spot("09:30:40", 10.2, 120), spot("09:30:20", 9.0, 110))
+    feed(lb, spot("09:30:10", 10.0, 100), spot("09:31:40", 10.2, 120), spot("09:30:20", 9.0, 110))
     m1 = lb.bars(CODE, KType.MIN)
-    assert len(m1) == 1 and m1["low"][0] == 10.0 and m1["close"][0] == 10.2
-    assert lb.stats.ignored_older == 1
+    assert len(m1) == 2 and m1["low"].tolist() == [10.0, 10.2] and m1["close"].tolist() == [10.0, 10.2]
+    assert m1["volume"].tolist() == [100, 20]
+    assert lb.stats.ignored_older == 1 and lb.stats.late_merged == 0
+
+
+def test_a_late_print_inside_the_bar_being_built_widens_its_range_only():
+    """Reproduces: a late print (older than the newest seen) that still fell inside the bar being built was
+    dropped, so the bar missed its true high or low. It must widen high and low, and never change the close or
+    the cumulative volume and amount."""
+    lb = make(KType.MIN, KType.MIN5, KType.DAY)
+    feed(lb, spot("09:30:10", 10.0, 100, open_=10.0), spot("09:31:40", 10.2, 120, open_=10.0, high=10.2, low=10.0))
+    feed(lb, spot("09:31:20", 9.5, 110, open_=10.0, high=10.2, low=9.5), spot("09:31:30", 10.9, 115, open_=10.0,
+                                                                                high=10.9, low=9.5))
+    m1, m5, d = (lb.bars(CODE, k) for k in (KType.MIN, KType.MIN5, KType.DAY))
+    assert m1[["open", "high", "low", "close", "volume"]].tolist() == [(10.0, 10.0, 10.0, 10.0, 100),
+                                                                       (10.2, 10.9, 9.5, 10.2, 20)]
+    assert m5[["high", "low", "close", "volume"]].tolist() == [(10.9, 9.5, 10.2, 120)]
+    assert d[["high", "low", "close", "volume", "amount"]].tolist() == [(10.9, 9.5, 10.2, 120, 120 * 10.2 / 100)]
+    assert lb.stats.late_merged == 2 and lb.stats.ignored_older == 0
+    # older than every bar being built in one ktype, inside another's: used where it fits
+    feed(lb, spot("09:32:10", 10.3, 130, open_=10.0, high=10.9, low=9.5), spot("09:31:50", 8.8, 125, open_=10.0,
+                                                                                high=10.9, low=8.8))
+    m1, m5 = lb.bars(CODE, KType.MIN), lb.bars(CODE, KType.MIN5)
+    assert m1["low"].tolist() == [10.0, 9.5, 10.3] and m5["low"].tolist() == [8.8]
+    assert m5["close"].tolist() == [10.3] and m5["volume"].tolist() == [130]
+
+
+def test_without_an_auction_print_the_first_bars_open_at_the_official_open():
+    """Reproduces: a stock whose first spot of the day came after 09:30 (no call-auction print) got first 1- and
+    5-minute bars that opened at the first traded price, disagreeing with the day bar built from the same spots."""
+    lb = make(KType.MIN, KType.MIN5, KType.DAY)
+    feed(lb, spot("09:30:05", 10.3, 200, open_=10.0, high=10.4, low=9.9), spot("09:31:10", 10.5, 260, open_=10.0,
+                                                                                   high=10.5, low=9.9))
+    m1, m5, d = (lb.bars(CODE, k) for k in (KType.MIN, KType.MIN5, KType.DAY))
+    assert m1[["open", "high", "low", "close", "volume"]].tolist() == [(10.0, 10.4, 9.9, 10.3, 200),
+                                                                       (10.5, 10.5, 10.5, 10.5, 60)]
+    assert m5[["open", "high", "low", "close"]].tolist() == [(10.0, 10.5, 9.9, 10.5)]
+    assert (d["open"][0], d["high"][0], d["low"][0]) == (m5["open"][0], m5["high"][0], m5["low"][0])
+    # with an auction print the first bar opens at the auction price, as before
+    lb = make(KType.MIN)
+    feed(lb, spot("09:25:00", 10.1, 50, open_=10.1), spot("09:30:05", 10.3, 200, open_=10.1, high=10.4, low=10.1))
+    assert lb.bars(CODE, KType.MIN)[["open", "high", "low"]].tolist() == [(10.1, 10.3, 10.1)]
+    # a cold start later in the day is not the day's first bar: no official open there
+    lb = make(KType.MIN)
+    feed(lb, spot("10:00:05", 10.3, 900, open_=10.0, high=10.6, low=9.8))
+    assert lb.bars(CODE, KType.MIN)[["open", "high", "low"]].tolist() == [(10.3, 10.3, 10.3)]
 
 
 def test_stale_quotes_of_another_day_never_touch_today():

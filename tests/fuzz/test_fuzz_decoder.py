@@ -11,7 +11,9 @@ from hypothesis import strategies as st
 
 from hikyuu_live.bus.framing import END_MARKER, SPOT_TOPIC, START_MARKER, CycleAssembler, SubscriberStats
 from hikyuu_live.errors import DecodeError
-from hikyuu_live.model.codec import BatchMeta, decode_spotlist, encode_spots
+from hikyuu_live.model.codec import MAX_SPOTS, BatchMeta, decode_spotlist, encode_spots
+from hikyuu_live.model.codec_fast import decode_own
+from hikyuu_live.model.codec_read import decode_any
 from hikyuu_live.model.flat.builder import build_spotlist
 from hikyuu_live.model.spot import SPOT_DTYPE
 from tests.spot_factory import make_spots
@@ -94,3 +96,72 @@ def test_state_machine_survives_any_message_sequence(messages):
     assert stats.messages == len(messages)
     assert stats.cycles == len(cycles)
     assert all(c.spots.dtype == SPOT_DTYPE for c in cycles)
+
+
+# --------------------------------------------------------------------------- the fast reader of our own layout
+
+OURS = [encode_spots(make_spots(n, seed=n), BatchMeta(7, n, 0, 3, "qq", 5)) for n in (1, 2, 7, 60)] + [
+    encode_spots(make_spots(4, seed=5, micro=False))]
+MEMO: dict = {}  # shared across examples on purpose: a memo hit must give what a parse gives
+
+
+def _same(fast, general) -> None:
+    np.testing.assert_array_equal(fast.spots, general.spots)
+    assert fast.meta == general.meta and fast.dropped == general.dropped
+
+
+@st.composite
+def our_messages(draw):
+    n = draw(st.integers(1, 70))
+    spots = make_spots(n, seed=draw(st.integers(0, 10**6)), micro=draw(st.booleans()))
+    names = st.text(alphabet=st.characters(min_codepoint=32, max_codepoint=0x9FFF, blacklist_categories=["Cs"]),
+                    max_size=16)
+    spots["name"] = [draw(names) for _ in range(n)]
+    meta = draw(st.one_of(st.none(), st.builds(BatchMeta, st.integers(1, 2**62), st.integers(1, 2**40),
+                                               st.integers(0, 5), st.integers(6, 9), st.text(max_size=20),
+                                               st.integers(0, 2**62))))
+    return encode_spots(spots, meta)
+
+
+@FUZZ
+@given(our_messages())
+def test_fast_and_general_readers_agree_on_every_message_of_our_encoder(buf):
+    fast = decode_own(buf, max_spots=MAX_SPOTS, memo=MEMO)
+    assert fast is not None  # our encoder's layout is always recognised
+    _same(fast, decode_any(buf, max_spots=MAX_SPOTS))
+
+
+@st.composite
+def mutated_ours(draw):
+    buf = bytearray(draw(st.sampled_from(OURS)))
+    for _ in range(draw(st.integers(1, 4))):
+        pos = draw(st.integers(0, len(buf) - 1))
+        kind = draw(st.sampled_from(["flip", "set", "cut"]))
+        if kind == "cut":
+            buf = buf[: draw(st.integers(0, len(buf)))]
+            if not buf:
+                break
+        elif kind == "set":
+            buf[pos] = draw(st.integers(0, 255))
+        else:
+            buf[pos] ^= 1 << draw(st.integers(0, 7))
+    return bytes(buf)
+
+
+@FUZZ
+@given(mutated_ours())
+def test_the_fast_reader_never_accepts_what_the_general_one_refuses_or_reads_differently(buf):
+    """The fast reader returns None (the general one decides) or exactly what the general one returns."""
+    if len(buf) < 12:
+        return
+    try:
+        fast = decode_own(buf, max_spots=MAX_SPOTS, memo=MEMO)
+    except Exception as e:  # noqa: BLE001 - the fast reader must never raise on anything
+        raise AssertionError(f"the fast reader raised {e!r}") from e
+    if fast is None:
+        return
+    try:
+        general = decode_any(buf, max_spots=MAX_SPOTS)
+    except DecodeError as e:
+        raise AssertionError(f"fast reader accepted what the general one refuses ({e.reason})") from e
+    _same(fast, general)

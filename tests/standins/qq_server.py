@@ -28,10 +28,10 @@ class Quote:
     open: float
     high: float
     low: float
-    volume: float  # as Tencent sends it (lots; for indices a larger unit that the client scales by 0.01)
+    volume: float  # lots; the line carries STAR (688/689) volume in shares, as Tencent does
     amount: float  # 10,000 yuan
     bid: tuple[float, ...]
-    bid_amount: tuple[float, ...]
+    bid_amount: tuple[float, ...]  # lots; in shares on the line for STAR
     ask: tuple[float, ...]
     ask_amount: tuple[float, ...]
     time: str  # YYYYMMDDhhmmss
@@ -75,20 +75,27 @@ def make_quote(market: str, code: str, name: str, poll: int = 0, when: str = "20
                  sizes[5:], when)
 
 
+def in_shares(market: str, code: str) -> bool:
+    """Tencent sends the volume and book sizes of the STAR market (SH 688/689) in shares, every other board in lots."""
+    return market == "SH" and code.startswith(("688", "689"))
+
+
 def quote_line(q: Quote) -> str:
     mid = {"SH": "1", "SZ": "51", "BJ": "62"}[q.market]
+    k = 100 if in_shares(q.market, q.code) else 1
+    vol = q.volume * k
     f = [""] * 53
     f[0], f[1], f[2] = mid, q.name, q.code
     f[3], f[4], f[5] = f"{q.close:.2f}", f"{q.yesterday_close:.2f}", f"{q.open:.2f}"
-    f[6], f[7], f[8] = f"{q.volume:.0f}", f"{q.volume // 2:.0f}", f"{q.volume - q.volume // 2:.0f}"
+    f[6], f[7], f[8] = f"{vol:.0f}", f"{vol // 2:.0f}", f"{vol - vol // 2:.0f}"
     for i in range(5):
-        f[9 + 2 * i], f[10 + 2 * i] = f"{q.bid[i]:.2f}", f"{q.bid_amount[i]:.0f}"
-        f[19 + 2 * i], f[20 + 2 * i] = f"{q.ask[i]:.2f}", f"{q.ask_amount[i]:.0f}"
+        f[9 + 2 * i], f[10 + 2 * i] = f"{q.bid[i]:.2f}", f"{q.bid_amount[i] * k:.0f}"
+        f[19 + 2 * i], f[20 + 2 * i] = f"{q.ask[i]:.2f}", f"{q.ask_amount[i] * k:.0f}"
     f[30] = q.time
     f[31], f[32] = f"{q.close - q.yesterday_close:.2f}", f"{(q.close / q.yesterday_close - 1) * 100:.2f}"
     f[33], f[34] = f"{q.high:.2f}", f"{q.low:.2f}"
-    f[35] = f"{q.close:.2f}/{q.volume:.0f}/{q.amount * 10000:.0f}"
-    f[36], f[37] = f"{q.volume:.0f}", f"{q.amount:.4f}"
+    f[35] = f"{q.close:.2f}/{vol:.0f}/{q.amount * 10000:.0f}"
+    f[36], f[37] = f"{vol:.0f}", f"{q.amount:.4f}"
     f[29] = f"{q.time[8:10]}:{q.time[10:12]}:{q.time[12:]}/{q.close:.2f}/12/B/{q.close * 1200:.0f}/12345"
     f[38], f[39], f[40] = "0.52", "12.3", ""
     f[41], f[42], f[43] = f"{q.high:.2f}", f"{q.low:.2f}", "3.10"

@@ -1,10 +1,20 @@
 """Parse Tencent quote replies (GBK bytes) into spots, column-wise with numpy.
 
 A reply is lines ``v_sh600000="1~浦发银行~600000~10.30~10.25~...";``. Split on ``~``, the fields used are
-(0-based): 1 name, 3 close, 4 yesterday's close, 5 open, 9..18 bid price/lots pairs, 19..28 ask price/lots
-pairs, 30 time ``YYYYMMDDhhmmss``, 33 high, 34 low, 36 volume (lots), 37 amount (10,000 yuan). Index
-volume (SZ codes 39xxxx, SH codes 000xxx) comes in a unit 100 times larger and is scaled by 0.01, as
-Hikyuu does. A malformed or partial record is skipped and counted by reason; it never sinks its reply.
+(0-based): 1 name, 3 close, 4 yesterday's close, 5 open, 9..18 bid price/size pairs, 19..28 ask price/size
+pairs, 30 time ``YYYYMMDDhhmmss``, 33 high, 34 low, 36 volume, 37 amount (10,000 yuan). A malformed or
+partial record is skipped and counted by reason; it never sinks its reply.
+
+Units per board (checked on real captured lines, see ``tests/collect/test_qq_real_lines.py``; the proof is
+amount / volume = the average-price field 51, and field 6 = field 36 = fields 7 + 8):
+
+- STAR market (SH 688xxx, 689xxx): volume (fields 6/36) and the ten book sizes are in **shares**; divided
+  by 100 into lots here (688111 on 2026-09-14: 3,506,475 shares, 80,669 x 10,000 yuan, average 230.06).
+- indices (SH 000xxx, SZ 399xxx, BJ 899xxx): volume already in **lots**, kept as sent (SH000001 on
+  2026-04-07: 377,400,539 lots for 582,363,069,699 yuan, 15.4 yuan a share; the TDX day files that
+  ``importdata`` stores hold index volume in lots too). Hikyuu scales it by 0.01: that made live index
+  bars 1/100 of the stored history.
+- everything else (SH/SZ main board, ChiNext, BJ stocks, funds and ETFs): volume and book sizes in lots.
 
 Why not split lines into strings: a full market is ~5,500 lines of ~50 fields; Python string splitting
 and ``float()`` per field is what makes other parsers slow. Here every ``~`` and record bound is located
@@ -23,10 +33,13 @@ from numpy.lib.stride_tricks import sliding_window_view
 from hikyuu_live.model.spot import BOOK_LEVELS, empty_spots
 
 MIN_FIELDS = 38
+# the field map; units: prices yuan, amount 10,000 yuan, volume and book sizes lots except STAR (shares)
 SCALARS = {"close": 3, "yesterday_close": 4, "open": 5, "high": 33, "low": 34, "volume": 36, "amount": 37}
 BID = [(9 + 2 * i, 10 + 2 * i) for i in range(BOOK_LEVELS)]
 ASK = [(19 + 2 * i, 20 + 2 * i) for i in range(BOOK_LEVELS)]
 TIME = 30
+#: code prefixes (after the market) whose volume and book sizes Tencent sends in shares: the STAR market
+SHARES_BOARDS = {"SH": ("688", "689")}
 #: every numeric field, scalars first, then bid/bid lots and ask/ask lots pairs
 _NUMERIC = np.array([*SCALARS.values(), *np.ravel(BID), *np.ravel(ASK)])
 
@@ -201,8 +214,13 @@ def parse_qq(data: bytes | str) -> tuple[np.ndarray, Counter[str]]:
     bad_numbers = int((~valid).sum())
     bad_time = int((valid & ~ok_time).sum())
     valid &= ok_time
-    index = ((market == "SZ") & np.char.startswith(code, "39")) | ((market == "SH") & np.char.startswith(code, "000"))
-    out["volume"] = np.where(index, out["volume"] * 0.01, out["volume"])
+    in_shares = np.zeros(n, dtype=bool)
+    for mk, prefixes in SHARES_BOARDS.items():
+        for prefix in prefixes:
+            in_shares |= (market == mk) & np.char.startswith(code, prefix)
+    if in_shares.any():  # STAR: shares -> lots
+        for f in ("volume", "bid_amount", "ask_amount"):
+            out[f][in_shares] = out[f][in_shares] / 100
     if bad_numbers:
         bad["bad_number"] += bad_numbers
     if bad_time:

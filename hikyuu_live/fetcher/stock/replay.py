@@ -27,7 +27,7 @@ import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, cast
 
 import numpy as np
 
@@ -49,8 +49,8 @@ class ReplayCycle:
 
 
 def _open_text(path: Path) -> IO[str]:
-    raw: IO[bytes] = gzip.open(path, "rb") if path.suffix == ".gz" else open(path, "rb")  # noqa: SIM115
-    return io.TextIOWrapper(raw, encoding="utf-8", newline="")
+    raw = gzip.open(path, "rb") if path.suffix == ".gz" else open(path, "rb")  # noqa: SIM115
+    return io.TextIOWrapper(cast(IO[bytes], raw), encoding="utf-8", newline="")
 
 
 def _is_jsonl(path: Path) -> bool:
