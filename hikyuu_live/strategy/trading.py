@@ -43,11 +43,15 @@ class QuoteBook:
         self.yesterday: dict[str, tuple[float, str]] = {}
 
     def update(self, spots: np.ndarray) -> None:
+        """Take in a message: the newest close; yesterday's close and name from the first spot that has
+        them (a spot without a usable close, e.g. 0 before the open, does not stick)."""
         keys = market_codes(spots).tolist()
         self.close.update(zip(keys, spots["close"].tolist(), strict=True))
         for k, yc, name in zip(keys, spots["yesterday_close"].tolist(), spots["name"].tolist(), strict=True):
-            if k not in self.yesterday or (name and not self.yesterday[k][1]):
-                self.yesterday[k] = (yc, name)
+            known = self.yesterday.get(k)
+            usable = math.isfinite(yc) and yc > 0
+            if known is None or (usable and not known[0] > 0) or (name and not known[1]):
+                self.yesterday[k] = (yc if usable or known is None else known[0], name or (known or (0, ""))[1])
 
     def price(self, market: str, code: str) -> float | None:
         value = self.close.get(market + code)
