@@ -111,7 +111,7 @@ def test_rejections_say_why_are_logged_and_leave_the_account_alone(tmp_path, clo
          "SH600000: price 10.005 is not a multiple of the 0.01 yuan tick"),
         (lambda: done(b, b.buy("SH", "600000", 11.01, 100)),
          "SH600000: price 11.01 above today's limit 11.00 (limit-up; yesterday's close 10.00, 10% band)"),
-        (lambda: done(b, b.buy("SZ", "000002", 8.41, 100)),  # an ST name before 2025-07-07: 5%
+        (lambda: done(b, b.buy("SZ", "000002", 8.41, 100)),  # an ST name before 2026-07-06: 5%
          "SZ000002: price 8.41 above today's limit 8.40 (limit-up; yesterday's close 8.00, 5% band)"),
         (lambda: done(b, b.buy("SH", "600000", 0, 500)),
          "SH600000: not enough cash: need 5,005.05, have 5,000.00 (500 shares at 10.00 with fees)"),
