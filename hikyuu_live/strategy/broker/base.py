@@ -82,6 +82,7 @@ from hikyuu_live.strategy.orders import Fees, Side
 log = logging.getLogger(__name__)
 
 OrderListener = Callable[[Order], None]
+RECONCILE_ASK_S = 2.0  # orders() asks the worker to reconcile at most this often
 
 __all__ = ["TIME_FORMAT", "Account", "Broker", "BrokerStats", "Fill", "Order", "OrderListener", "OrderStatus",
            "Position", "PriceSource", "QuoteSource", "Sizer"]
@@ -110,6 +111,7 @@ class Broker:
         self._worker = OrderWorker(f"broker-{self.name}", self._run_job, idle=self._idle,
                                    idle_every_s=reconcile_every_s if self.reconciles else 0.0)
         self._rate = RateLimit(max_orders_per_minute)
+        self._asked_at = -RECONCILE_ASK_S
         self._submit_lock = threading.Lock()  # one submission at a time: a client order id is checked once
         self._halted: str | None = None
         self._started = False
@@ -166,7 +168,11 @@ class Broker:
         log.warning("%s broker resumed", self.name)
 
     def add_listener(self, fn: OrderListener) -> None:
-        """Call ``fn(order)`` (a copy) on every change of an order's status, filled quantity or reason."""
+        """Call ``fn(order)`` (a copy) on every change of an order's status, filled quantity or reason.
+
+        ``fn`` runs on the worker's thread (or the caller's, for a refusal by the checks): it must be quick
+        and must not wait for orders (``wait``, ``drain``, ``refresh``) - hand the order to your own loop,
+        as ``Strategy`` does. An exception in ``fn`` is logged and does not stop the broker."""
         with self._book_cv:
             self._listeners.append(fn)
 
@@ -325,8 +331,7 @@ class Broker:
 
     def _open_orders(self) -> list[Order]:
         with self._book_cv:
-            return [o for o in self._book.values()
-                    if o.status in (OrderStatus.SUBMITTED, OrderStatus.UNCONFIRMED, OrderStatus.PENDING)]
+            return [o for o in self._book.values() if o.status in (OrderStatus.SUBMITTED, OrderStatus.UNCONFIRMED)]
 
     def _count(self, order: Order) -> None:
         if order.status == OrderStatus.FILLED:
@@ -356,7 +361,9 @@ class Broker:
         """Every order known to the broker, oldest first, rejected ones included; never waits (a broker
         whose orders change at the exchange is asked to reconcile the open ones on its worker)."""
         self.start()
-        if self.reconciles and self._open_orders():
+        now = self.clock.monotonic()
+        if self.reconciles and now - self._asked_at >= RECONCILE_ASK_S and self._open_orders():
+            self._asked_at = now  # a strategy calling orders() on every spot asks the client at most every 2 s
             self._worker.put(("reconcile", None), once=True)
         with self._book_cv:
             return [replace(o) for o in self._book.values()]
