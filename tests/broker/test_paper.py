@@ -330,3 +330,21 @@ def test_order_sized_on_the_worker_from_a_fresh_account(tmp_path, clock, quotes)
     assert (order.status, order.number) == (OrderStatus.FILLED, 4900)
     none = done(b, b.submit_sized("sell", "SH", "600000", 0, lambda acct, px: 0))
     assert none.reason == "SH600000: nothing to sell (sized to 0 shares)"
+
+
+def test_close_waits_for_queued_orders_and_a_busy_worker_keeps_them(tmp_path, clock, quotes, caplog):
+    b = paper(tmp_path / "p.json", clock, quotes)
+    b.start()
+    b._lock.acquire()  # the worker is stuck (as behind a client that does not answer)
+    try:
+        queued = b.buy("SH", "600000", 0, 100)
+        with caplog.at_level("ERROR", logger="hikyuu_live"):
+            b.close(timeout_s=0.2)
+        assert any("still in flight" in r.getMessage() for r in caplog.records)
+        late = b.buy("SH", "600000", 0, 100)  # never raises, never queued behind a close
+        assert (late.status, late.reason) == ("rejected", "SH600000: not sent, the paper broker is closing")
+    finally:
+        b._lock.release()
+    assert done(b, queued).status == OrderStatus.FILLED  # the worker finished what it had
+    b.close()
+    assert done(b, b.buy("SH", "600000", 0, 100)).status == OrderStatus.FILLED  # closed, then used again

@@ -142,10 +142,15 @@ class Broker:
         self._worker.put(("startup",))
 
     def close(self, timeout_s: float | None = 30.0) -> None:
-        """Finish queued orders (up to ``timeout_s``), then release the backend."""
+        """Finish queued orders (up to ``timeout_s``), then release the backend. When the worker is still
+        busy after that (a client that does not answer), the backend stays open for it and its journal
+        keeps the orders in flight; they are resolved by the next start."""
         if not self._worker.stop(timeout_s):
-            log.error("%s broker closed with orders still in flight: %s", self.name,
-                      ", ".join(str(o) for o in self.orders() if o.status == OrderStatus.PENDING) or "-")
+            with self._book_cv:
+                flying = [str(o) for o in self._book.values() if o.status == OrderStatus.PENDING]
+            log.error("%s broker: orders still in flight after %s s, left to the worker: %s", self.name, timeout_s,
+                      ", ".join(flying) or "-")
+            return
         with self._lock:
             if self._started:
                 self._close()
@@ -235,8 +240,9 @@ class Broker:
         self._rate.record(self.clock.monotonic())
         log.info("%s: %s %s%s x%s @ %.3f [%s] %s", self.name, side, market, code, order.number or "(sized)",
                  order.price, cid, remark)
-        self._publish(order)
-        self._worker.put(("place", replace(order), sizer))
+        self._publish(order)  # before the worker can publish anything newer
+        if not self._worker.put(("place", replace(order), sizer)):
+            return self._reject(order, f"{market}{code}: not sent, the {self.name} broker is closing", record=False)
         return replace(order)
 
     def _reject(self, order: Order, reason: str, *, record: bool = True) -> Order:

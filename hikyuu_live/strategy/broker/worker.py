@@ -43,11 +43,12 @@ class OrderWorker:
 
     def put(self, job: Job, *, once: bool = False) -> bool:
         """Queue ``job`` (its first item is its kind); with ``once``, not if one of that kind is waiting.
-        Returns whether it was queued."""
+        Returns whether it was queued (False as well while the worker is being stopped)."""
         kind = str(job[0])
         with self._lock:
             if self._stopping:
-                raise RuntimeError(f"{self.name} is stopped")
+                log.warning("%s is stopping: %s not queued", self.name, kind)
+                return False
             if once and self._pending_kinds.get(kind):
                 return False
             self._pending_kinds[kind] = self._pending_kinds.get(kind, 0) + 1
@@ -73,6 +74,8 @@ class OrderWorker:
             self._stopping = True
             thread = self._thread
         if thread is None or not thread.is_alive():
+            with self._lock:
+                self._stopping = False
             return True
         self._jobs.put(None)
         thread.join(timeout_s)
