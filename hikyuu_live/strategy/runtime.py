@@ -297,7 +297,12 @@ class Strategy(TradingMixin):
         if not broker.drain(self.broker_drain_s):
             log.error("%s: orders still on their way at stop (see the broker's journal): %s", self.name,
                       ", ".join(str(o) for o in broker.orders() if o.status == "pending"))
-        self.run_pending()
+        with self._wake:
+            orders = [e for e in self._events if e[0] == "order"]
+            self._events.clear()
+        for _, order, _ in orders:
+            if self._on_order is not None:
+                self._call(self._on_order, self, order)
 
     def stop(self) -> None:
         self._stop.set()

@@ -7,11 +7,12 @@ on the broker's worker.
 
 from __future__ import annotations
 
-from datetime import datetime
+import threading
+from datetime import datetime, timedelta
 
 import numpy as np
 
-from hikyuu_live.clock import EXCHANGE_TZ, FakeClock
+from hikyuu_live.clock import EXCHANGE_TZ, FakeClock, LiveClock
 from hikyuu_live.strategy.broker.paper import PaperBroker
 from hikyuu_live.strategy.runtime import Strategy
 from hikyuu_live.strategy.trading import QuoteBook
@@ -76,3 +77,15 @@ def test_sell_all_next_day_and_a_broker_given_as_an_object_trades_on_the_bus_pri
     broker.clock.advance(86_400)
     sold = broker.wait(stg.order("SH600000", float("-inf")))
     assert (sold.status, sold.number) == ("filled", 300) and broker.positions() == []
+
+
+def test_orders_still_on_their_way_at_stop_are_finished_and_reported(tmp_path):
+    stg, broker, heard = strategy(tmp_path)
+    stg.clock = broker.clock = LiveClock()
+    gate, place = threading.Event(), broker._place_order
+    broker._place_order = lambda o: (gate.wait(5), place(o))[1]  # type: ignore[method-assign]
+    threading.Timer(0.8, gate.set).start()  # the client answers after the loop has stopped
+    stg.run_daily(lambda s: s.buy("SH600000", 10.0, 100) if not heard else None, timedelta(seconds=0.1),
+                  ignore_market=True)
+    stg.start(auto_receive_spot=False, max_seconds=0.4)
+    assert [status for _, status, _ in heard] == ["pending", "filled"]
