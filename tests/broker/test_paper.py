@@ -348,3 +348,11 @@ def test_close_waits_for_queued_orders_and_a_busy_worker_keeps_them(tmp_path, cl
     assert done(b, queued).status == OrderStatus.FILLED  # the worker finished what it had
     b.close()
     assert done(b, b.buy("SH", "600000", 0, 100)).status == OrderStatus.FILLED  # closed, then used again
+
+
+def test_a_sizer_that_fails_rejects_its_order_instead_of_leaving_it_pending(tmp_path, clock, quotes):
+    b = paper(tmp_path / "p.json", clock, quotes)
+    order = done(b, b.submit_sized("buy", "SH", "600000", 0, lambda acct, px: 1 // 0))
+    assert (order.status, order.reason) == ("rejected", "SH600000: not sent, checking it failed: "
+                                                        "ZeroDivisionError('integer division or modulo by zero')")
+    assert b.stats.errors == 1 and done(b, b.buy("SH", "600000", 0, 100)).status == "filled"  # worker alive

@@ -305,6 +305,11 @@ class Broker:
         except BrokerError as e:  # an unreadable account stops the order: nothing was sent
             self._reject(order, f"{order.market}{order.code}: not sent, the account could not be checked: {e}")
             return
+        except Exception as e:  # a sizer's or a check's bug: nothing was sent, and the order must not hang
+            self.stats.errors += 1
+            log.exception("%s: checking %s failed unexpectedly", self.name, order.client_order_id)
+            self._reject(order, f"{order.market}{order.code}: not sent, checking it failed: {e!r}")
+            return
         try:
             placed = self._place_order(order)
         except BrokerError as e:  # a backend that could not place it says so by raising before it sent
