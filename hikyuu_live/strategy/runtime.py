@@ -12,6 +12,11 @@ called ``start()``**, as in Hikyuu, so user code needs no locks:
 - ``on_received_spot(stg, rev_time)``: once per **cycle** (Hikyuu fired it once per data message despite
   its documentation), after every ``on_change`` of that cycle; ``rev_time`` is when the cycle closed.
 - timers (``run_daily``, ``run_daily_at``): see ``hikyuu_live.strategy.schedule``.
+- ``on_order(stg, order)``: each time an order's status changes (``pending``, then ``filled``,
+  ``submitted``, ``rejected``, ``unconfirmed``, ...), with a copy of the broker's ``Order``. ``buy``,
+  ``sell``, ``order`` and ``order_value`` never wait for the broker (its worker sends and confirms the
+  order), so a slow or absent trading client never delays timers or ``on_change``; the outcome comes
+  here. On stop the strategy waits up to ``broker_drain_s`` for orders still on their way.
 
 A slow callback delays what is queued behind it; that delay is measured (``stats.max_lateness_s``,
 a warning when an event waits longer than ``late_warn_s``), and when more than ``max_pending``
@@ -74,6 +79,7 @@ class Strategy(TradingMixin):
         clock: Clock | None = None,
         late_warn_s: float = 1.0,
         max_pending: int = 256,
+        broker_drain_s: float = 10.0,
     ) -> None:
         self.name = name
         self.context = context or StrategyContext.create(code_list or (), ktype_list or ("DAY",), preload_num)
@@ -89,12 +95,15 @@ class Strategy(TradingMixin):
         self.preloader = preloader if preloader is not None or config is None else preloader_of(config)
         self.late_warn_s = late_warn_s
         self.max_pending = max_pending
+        self.broker_drain_s = broker_drain_s
         self.stats = RuntimeStats()
         self.timers = TimerTable(self.is_trading_day)
         self.bars: LiveBars | None = None
         self.subscriber: SpotSubscriber | None = None
         self._on_change: Callable[[Strategy, Stock, Spot], None] | None = None
         self._on_received: Callable[[Strategy, datetime], None] | None = None
+        self._on_order: Callable[[Strategy, Any], None] | None = None
+        self._broker_heard: Any = None  # the broker whose order changes reach on_order
         self._events: deque[tuple[str, Any, float]] = deque()
         self._wake = threading.Condition()
         self._stop = threading.Event()
@@ -111,6 +120,12 @@ class Strategy(TradingMixin):
     def on_received_spot(self, func: Callable[[Strategy, datetime], None]) -> Callable[..., None]:
         check_arity(func, 2, "on_received_spot")
         self._on_received = func
+        return func
+
+    def on_order(self, func: Callable[[Strategy, Any], None]) -> Callable[..., None]:
+        """``func(stg, order)`` on every status change of an order (see the module docstring)."""
+        check_arity(func, 2, "on_order")
+        self._on_order = func
         return func
 
     def run_daily(self, func: Callable[[Strategy], None], interval: timedelta | float, market: str = "SH",
@@ -243,8 +258,17 @@ class Strategy(TradingMixin):
 
     def _open_broker(self) -> Any:
         """A broker object is used as given; a name (or None = "paper") is created from the registry on
-        first use, so a strategy that never orders never touches broker state."""
+        first use, so a strategy that never orders never touches broker state. Its order changes are
+        queued for ``on_order``."""
         if self.broker is not None and not isinstance(self.broker, str):
+            if self._broker_heard is not self.broker and hasattr(self.broker, "add_listener"):
+                self.broker.add_listener(self._queue_order)
+                self._broker_heard = self.broker
+                # a broker made by the caller trades on the bus's prices unless it was given its own
+                if getattr(self.broker, "price_source", True) is None:
+                    self.broker.price_source = self.quotes.price
+                if getattr(self.broker, "quote_source", True) is None:
+                    self.broker.quote_source = self.quotes.quote
             return self.broker
         from hikyuu_live.config import config_home
         from hikyuu_live.strategy.broker import create_broker
@@ -258,7 +282,7 @@ class Strategy(TradingMixin):
             kw["state_path"] = self.broker_state or str(config_home() / f"paper_broker_{safe}.json")
         self.broker = create_broker(name, **kw)
         log.info("%s trades through the %s broker", self.name, name)
-        return self.broker
+        return self._open_broker()
 
     def start(self, auto_receive_spot: bool = True, *, max_seconds: float | None = None) -> None:
         """Run until Ctrl-C, SIGTERM, ``stop()`` or ``max_seconds``; every callback runs in this thread."""
@@ -275,10 +299,10 @@ class Strategy(TradingMixin):
         self._install_signals()
         self.running = True
         log.info("%s start event loop (quotes from %s)", self.name, self.quotation_server)
-        deadline = time.monotonic() + max_seconds if max_seconds else None
+        stop_at = time.monotonic() + max_seconds if max_seconds else None
         try:
             while not self._stop.is_set():
-                if deadline is not None and time.monotonic() >= deadline:
+                if stop_at is not None and time.monotonic() >= stop_at:
                     break
                 self.run_pending(wait_s=0.2)
         finally:
@@ -289,7 +313,23 @@ class Strategy(TradingMixin):
                 log.info("%s feed: cycles=%d complete=%d gaps=%d lost_cycles=%d restarts=%d refused_messages=%d "
                          "dropped_spots=%d", self.name, bus.cycles, bus.complete_cycles, bus.gaps, bus.lost_cycles,
                          bus.publisher_restarts, sum(bus.decode_errors.values()), sum(bus.dropped_spots.values()))
+            self._settle_orders()
             log.info("%s stopped: %s", self.name, self.stats)
+
+    def _settle_orders(self) -> None:
+        """Give orders still on their way up to ``broker_drain_s``, then run their ``on_order`` calls."""
+        broker = self._broker_heard
+        if broker is None:
+            return
+        if not broker.drain(self.broker_drain_s):
+            log.error("%s: orders still on their way at stop (see the broker's journal): %s", self.name,
+                      ", ".join(str(o) for o in broker.orders() if o.status == "pending"))
+        with self._wake:
+            orders = [e for e in self._events if e[0] == "order"]
+            self._events.clear()
+        for _, order, _ in orders:
+            if self._on_order is not None:
+                self._call(self._on_order, self, order)
 
     def stop(self) -> None:
         self._stop.set()
@@ -310,6 +350,9 @@ class Strategy(TradingMixin):
 
     def _queue_cycle(self, report: CycleReport) -> None:
         self._push("cycle", report)
+
+    def _queue_order(self, order: Any) -> None:
+        self._push("order", order)
 
     def _push(self, kind: str, payload: Any) -> None:
         with self._wake:
@@ -338,6 +381,9 @@ class Strategy(TradingMixin):
                 log.warning("%s: event waited %.2f s behind slow callbacks", self.name, lateness)
             if isinstance(item, Run):
                 self._handle_spots(item.spots, item.keys, item.messages)
+            elif item[0] == "order":
+                if self._on_order is not None:
+                    self._call(self._on_order, self, item[1])
             else:
                 self._handle_cycle(item[1])
         return len(events)

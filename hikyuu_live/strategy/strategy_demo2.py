@@ -19,6 +19,7 @@ from datetime import timedelta
 import numpy as np
 
 from hikyuu_live.strategy import Strategy
+from hikyuu_live.strategy.broker import Order
 from hikyuu_live.strategy.cli import runtime_options, setup, split, strategy_parser
 
 
@@ -60,10 +61,14 @@ def build(codes: list[str], ktypes: list[str], *, fast: int = 3, slow: int = 8, 
             elif signal < 0:
                 s.signals["sell"] += 1  # type: ignore[attr-defined]
                 order = s.order(code, float("-inf"), remark="MA cross down")
-                done = order or "nothing sellable (none held, or bought today: T+1)"
-                print(f"[demo2] {s.now():%H:%M:%S} {code} MA{fast} crossed below MA{slow}: {done}", flush=True)
+                print(f"[demo2] {s.now():%H:%M:%S} {code} MA{fast} crossed below MA{slow}: {order}", flush=True)
+
+    def result(s: Strategy, order: Order) -> None:  # the broker's answer, a moment after the call
+        if order.status != "pending":
+            print(f"[demo2] {s.now():%H:%M:%S} order {order}", flush=True)
 
     stg.run_daily(check, every)
+    stg.on_order(result)
     return stg
 
 

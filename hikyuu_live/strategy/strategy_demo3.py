@@ -12,6 +12,7 @@ from __future__ import annotations
 from datetime import time
 
 from hikyuu_live.strategy import Strategy
+from hikyuu_live.strategy.broker import Order
 from hikyuu_live.strategy.cli import runtime_options, setup, split, strategy_parser
 
 
@@ -31,7 +32,12 @@ def build(codes: list[str], ktypes: list[str], *, at: time = time(14, 55), value
             elif price <= closes.mean() and held is not None and held.sellable:
                 print(f"[demo3] {s.now():%H:%M} {code} below its average: {s.order(code, float('-inf'))}", flush=True)
 
+    def result(s: Strategy, order: Order) -> None:  # the broker's answer, a moment after the call
+        if order.status != "pending":
+            print(f"[demo3] {s.now():%H:%M} order {order}", flush=True)
+
     stg.run_daily_at(rebalance, at)
+    stg.on_order(result)
     return stg
 
 

@@ -10,8 +10,12 @@ Hikyuu's semantics, with its faults fixed:
   included, stepping down a lot at a time until the cash suffices; a negative value sells ``-value`` yuan.
 - ``buy``/``sell`` pass price (0 = at the live price), quantity, stop-loss and goal price to the broker.
 
-The broker runs the A-share checks (lots, tick, price limits, T+1, cash) and answers with an ``Order``
-whose ``status`` and ``reason`` say what happened; nothing here raises for a rejected order.
+None of them waits for the broker: the broker runs the A-share checks and answers with an ``Order`` whose
+``status`` is ``pending`` (on its way) or ``rejected`` (with the ``reason``); the outcome arrives as the
+strategy's ``on_order(stg, order)`` callback. Sizing that needs the account (a sell's sellable shares,
+``order_value``'s cash) is done by the broker's worker from a fresh account (``Broker.submit_sized``), so
+the strategy's loop never waits for a slow or absent trading client; nothing here raises for a refused
+order. ``position()`` does query the broker (it may wait for the client).
 """
 
 from __future__ import annotations
@@ -22,8 +26,11 @@ from typing import Any
 
 import numpy as np
 
+from hikyuu_live.errors import OrderRejected
 from hikyuu_live.model.spot import market_codes
+from hikyuu_live.strategy.broker.records import Account
 from hikyuu_live.strategy.context import Stock, normalize_code
+from hikyuu_live.strategy.orders import Fees, Side, order_value_quantity, round_lot, sell_quantity
 
 log = logging.getLogger(__name__)
 
@@ -34,11 +41,12 @@ class QuoteBook:
     def __init__(self) -> None:
         self.close: dict[str, float] = {}
         self.yesterday: dict[str, tuple[float, str]] = {}
-        self._unnamed: set[str] = set()  # keys whose yesterday entry still lacks a name
+        self._unnamed: set[str] = set()  # keys whose yesterday entry still lacks a name or a usable close
 
     def update(self, spots: np.ndarray, keys: list[str] | None = None) -> None:
-        """Take in spots; ``keys``: their ``market + code`` when the caller has them already. Yesterday's close
-        and the name are kept from the first spot of a stock (a later one only fills a missing name)."""
+        """Take in spots; ``keys``: their ``market + code`` when the caller has them already. The newest close;
+        yesterday's close and the name from the first spot that has them (a spot without a usable close, e.g.
+        0 before the open, does not stick)."""
         if keys is None:
             keys = market_codes(spots).tolist()
         self.close.update(zip(keys, spots["close"].tolist(), strict=True))
@@ -51,13 +59,16 @@ class QuoteBook:
         for i, k in enumerate(keys):
             if k not in todo:
                 continue
-            name = str(names[i])
-            if k not in self.yesterday or (name and not self.yesterday[k][1]):
-                self.yesterday[k] = (float(yesterday[i]), name)
-                if name:
-                    self._unnamed.discard(k)
-                else:
-                    self._unnamed.add(k)
+            yc, name = float(yesterday[i]), str(names[i])
+            known = self.yesterday.get(k)
+            usable = math.isfinite(yc) and yc > 0
+            if known is None or (usable and not known[0] > 0) or (name and not known[1]):
+                self.yesterday[k] = (yc if usable or known is None else known[0], name or (known or (0.0, ""))[1])
+            close, held_name = self.yesterday[k]
+            if close > 0 and held_name:  # complete: later spots of this stock need no look
+                self._unnamed.discard(k)
+            else:
+                self._unnamed.add(k)
 
     def price(self, market: str, code: str) -> float | None:
         value = self.close.get(market + code)
@@ -96,59 +107,67 @@ class TradingMixin:
     def buy(self, stock: Stock | str, price: float, num: int, stoploss: float = 0.0, goal_price: float = 0.0,
             part: Any = None, remark: str = "") -> Any:
         market, code = self._split(stock)
-        return self._need_broker().buy(market, code, price, int(num), stoploss, goal_price, part, remark)
+        return self._need_broker().buy(market, code, price, num, stoploss, goal_price, part, remark)
 
     def sell(self, stock: Stock | str, price: float, num: int, stoploss: float = 0.0, goal_price: float = 0.0,
              part: Any = None, remark: str = "") -> Any:
         market, code = self._split(stock)
-        return self._need_broker().sell(market, code, price, int(num), stoploss, goal_price, part, remark)
+        return self._need_broker().sell(market, code, price, num, stoploss, goal_price, part, remark)
 
     def order(self, stock: Stock | str, num: float, remark: str = "") -> Any:
-        """Buy (``num > 0``) or sell (``num < 0``) at the live price; see the module docstring."""
-        from hikyuu_live.strategy.orders import min_lot, round_lot
-
+        """Buy (``num > 0``) or sell (``num < 0``) at the live price; see the module docstring. Returns the
+        broker's ``Order`` (``pending`` or ``rejected``), or None when nothing is to be sent."""
         market, code = self._split(stock)
-        broker = self._need_broker()
+        if not num or math.isnan(num):
+            return None
         if num > 0:
-            qty = round_lot(market, code, int(num))
+            qty = round_lot(market, code, num)
             if qty <= 0:
                 log.info("%s: order %s%s x%s is below the minimum lot; nothing sent", self.name, market, code, num)
                 return None
-            return broker.buy(market, code, 0.0, qty, remark=remark)
-        if num < 0:
-            pos = broker.position(market, code)
-            if pos is None or pos.sellable <= 0:
-                log.info("%s: nothing sellable of %s%s", self.name, market, code)
-                return None
-            want = pos.sellable if math.isinf(num) else min(int(-num), pos.sellable)
-            lot = min_lot(market, code)
-            qty = want - want % 100 if lot == 100 else want
-            if pos.sellable - qty < lot:  # what would remain is an odd lot: sell the whole holding
-                qty = pos.sellable
-            if qty <= 0:
-                return None
-            return broker.sell(market, code, 0.0, qty, remark=remark)
-        return None
+            return self._need_broker().buy(market, code, 0.0, qty, remark=remark)
+
+        def size(account: Account, price: float) -> int:
+            return _sell_size(account, market, code, -num)
+
+        return self._need_broker().submit_sized(Side.SELL, market, code, 0.0, size, remark=remark)
 
     def order_value(self, stock: Stock | str, value: float, remark: str = "") -> Any:
         """Buy ``value`` yuan worth (fees included) or sell ``-value`` yuan worth, at the live price."""
-        from hikyuu_live.strategy.orders import Fees, min_lot, round_lot
-
         market, code = self._split(stock)
         price = self.quotes.price(market, code)
         if price is None:
             log.warning("%s: no live price for %s%s yet; order_value skipped", self.name, market, code)
             return None
-        if value < 0:
-            return self.order(stock, -(-value // price), remark)
-        broker = self._need_broker()
-        qty = round_lot(market, code, int(value // price))
-        fees = getattr(broker, "fees", None) or Fees()
-        cash = broker.cash()
-        step = min_lot(market, code) if min_lot(market, code) == 100 else 1
-        while qty > 0 and fees.buy_cost(price, qty) > min(cash, value):
-            qty = round_lot(market, code, qty - step)
-        if qty <= 0:
-            log.info("%s: %.2f yuan does not buy a lot of %s%s at %.3f", self.name, value, market, code, price)
+        if not value or math.isnan(value):
             return None
-        return broker.buy(market, code, 0.0, qty, remark=remark)
+        broker = self._need_broker()
+        fees = getattr(broker, "fees", None) or Fees()
+        if value < 0:
+            shares = math.floor(-value / price)
+
+            def size_sell(account: Account, px: float) -> int:
+                return _sell_size(account, market, code, shares)
+
+            return broker.submit_sized(Side.SELL, market, code, 0.0, size_sell, remark=remark)
+
+        def size_buy(account: Account, px: float) -> int:
+            qty = order_value_quantity(market, code, value, px, cash=account.cash, fees=fees)
+            if qty <= 0:
+                raise OrderRejected(f"{market}{code}: {value:,.2f} yuan (cash {account.cash:,.2f}) does not buy "
+                                    f"a lot at {px:.3f} with fees")
+            return qty
+
+        return broker.submit_sized(Side.BUY, market, code, 0.0, size_buy, remark=remark)
+
+
+def _sell_size(account: Account, market: str, code: str, num: float) -> int:
+    """Shares a sell of ``num`` (``inf``: all) sends from the account's sellable shares; why not, if none."""
+    pos = next((p for p in account.positions if (p.market, p.code) == (market, code)), None)
+    if pos is None or pos.sellable <= 0:
+        locked = f" ({pos.number} held, bought today: T+1)" if pos is not None and pos.number > 0 else ""
+        raise OrderRejected(f"{market}{code}: nothing sellable today{locked}")
+    qty = sell_quantity(market, code, num, pos.sellable)
+    if qty <= 0:
+        raise OrderRejected(f"{market}{code}: selling {num:g} of {pos.sellable} sellable shares is below a lot")
+    return qty

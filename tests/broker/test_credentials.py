@@ -40,20 +40,21 @@ def assert_clean(text: str) -> None:
 
 
 def test_credentials_from_env_log_in_and_never_leak(tmp_path, clock, caplog):
-    trader = FakeTrader(password=PASSWORD)
+    trader = FakeTrader(password=PASSWORD, now=clock.now)
     env = {"HIKYUU_BROKER_USER": USER, "HIKYUU_BROKER_PASSWORD": PASSWORD, "HIKYUU_BROKER_COMM_PASSWORD": COMM}
     journal = tmp_path / "et.json"
     with EasyTraderServer(trader) as srv, caplog.at_level(logging.DEBUG):
         b = EasyTraderBroker("ht_client", "127.0.0.1", srv.port, clock=clock, env=env, state_path=journal,
-                             confirm_wait_s=0.01, confirm_retries=1)
-        b.buy("SH", "600000", 10.0, 100)
+                             confirm_wait_s=0.01, confirm_retries=1, quote_source=lambda m, c: (10.0, ""))
+        b.wait(b.buy("SH", "600000", 10.0, 100))
         trader.ghost_orders = 1
-        b.buy("SH", "600000", 10.0, 100)  # an unconfirmed order: logged as an error
+        b.wait(b.buy("SH", "600000", 10.0, 100))  # an unconfirmed order: logged as an error
         b.get_asset_info()
-        b.orders()
+        b.refresh()
         errors = []
         srv.faults.drop_before = 99
-        errors.append(repr(b.buy("SH", "600000", 10.0, 100)))
+        errors.append(repr(b.wait(b.buy("SH", "600000", 10.0, 100))))
+        b.close()
     assert trader.prepare_calls == [{"user": USER, "password": PASSWORD, "comm_password": COMM}]  # really sent
     assert caplog.records and any(r.levelno >= logging.ERROR for r in caplog.records)
     assert_clean(client_log(caplog))
@@ -68,10 +69,10 @@ def test_failed_login_error_is_redacted(clock, caplog):
     trader = FakeTrader(password="the-right-one")  # its error message echoes the account and password sent
     with EasyTraderServer(trader) as srv, caplog.at_level(logging.DEBUG):
         b = EasyTraderBroker("ths", "127.0.0.1", srv.port, user=USER, password=PASSWORD, comm_password=COMM,
-                             clock=clock, env={})
+                             clock=clock, env={}, quote_source=lambda m, c: (10.0, ""))
         with pytest.raises(BrokerError) as info:
             b.cash()
-        order = b.buy("SH", "600000", 10.0, 100)  # buy reports the failed login instead of raising
+        order = b.wait(b.buy("SH", "600000", 10.0, 100))  # reported as a refusal instead of raising
     text = str(info.value) + repr(info.value) + repr(info.value.args)
     assert "login failed" in text and "***" in text  # the server's reason survives, the secrets do not
     assert_clean(text)

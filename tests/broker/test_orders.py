@@ -87,19 +87,34 @@ def test_tick_is_a_tenth_of_a_fen_for_funds_only(market, code, is_fund):
 
 
 def test_tick_off_grid_price_is_rejected():
-    assert rejected(o.check_price, "SH", "600000", 10.005) == \
+    assert rejected(o.check_price, "SH", "600000", 10.005, 10.0) == \
         "SH600000: price 10.005 is not a multiple of the 0.01 yuan tick"
-    assert rejected(o.check_price, "SH", "510300", 3.9005) == \
+    assert rejected(o.check_price, "SH", "510300", 3.9005, 3.9) == \
         "SH510300: price 3.9005 is not a multiple of the 0.001 yuan tick"
-    assert o.check_price("SH", "510300", 3.901) == 3.901
+    assert o.check_price("SH", "510300", 3.901, 3.9) == 3.901
 
 
 def test_tick_float_noise_is_snapped_onto_the_grid():
-    assert o.check_price("SH", "600000", 10.1 * 1.1) == 11.11
+    assert o.check_price("SH", "600000", 10.1 * 1.1, 11.0) == 11.11
+    assert o.snap_price("SH", "600000", 10.1 * 1.1) == 11.11
 
 
-def test_price_not_positive_is_rejected():
-    assert rejected(o.check_price, "SH", "600000", 0.0) == "SH600000: price must be a positive number, got 0.0"
+@pytest.mark.parametrize("price", [0.0, -10, -0.01, float("nan"), float("inf"), float("-inf"), "10.0", None, True])
+def test_price_not_a_positive_finite_number_is_rejected(price):
+    """Found: the paper broker took NaN and -10 for "at the live price" and filled them."""
+    assert rejected(o.check_price, "SH", "600000", price, 10.0) == \
+        f"SH600000: price must be a positive number of yuan, got {price!r}"
+    assert rejected(o.check_terms, "buy", "SH", "600000", price, 100, yesterday_close=10.0).endswith(
+        f"got {price!r}")
+
+
+@pytest.mark.parametrize(("market", "code", "price", "tick"), [("SH", "600000", 1e-9, "0.01"),
+                                                               ("SH", "600000", 0.004, "0.01"),
+                                                               ("SH", "510300", 0.0004, "0.001")])
+def test_price_below_one_tick_is_rejected_not_snapped_to_zero(market, code, price, tick):
+    """Found: with no quote, a buy at 1e-9 filled at 0.00 yuan (the tick snap rounded it to zero)."""
+    assert rejected(o.snap_price, market, code, price) == f"{market}{code}: price {price!r} is below one tick " \
+        f"({tick} yuan)"
 
 
 # ------------------------------------------------------------------ daily limits
@@ -111,8 +126,9 @@ def test_price_not_positive_is_rejected():
     ("SZ", "301001", 20.00, "凯淳股份", None, 16.00, 24.00),
     ("SH", "688001", 33.33, "华兴源创", None, 26.66, 40.00),  # 26.664, 39.996
     ("BJ", "830799", 7.77, "艾融软件", None, 5.44, 10.10),
-    ("SH", "600001", 3.33, "ST 某某", date(2025, 7, 4), 3.16, 3.50),  # 3.1635 / 3.4965 -> 5%
-    ("SH", "600001", 3.33, "*ST 某某", date(2025, 7, 7), 3.00, 3.66),  # 10% from 2025-07-07
+    ("SH", "600001", 3.33, "ST 某某", date(2025, 7, 7), 3.16, 3.50),  # 3.1635 / 3.4965 -> 5%
+    ("SH", "600001", 3.33, "*ST 某某", date(2026, 7, 3), 3.16, 3.50),  # still 5% the Friday before
+    ("SH", "600001", 3.33, "*ST 某某", date(2026, 7, 6), 3.00, 3.66),  # 10% from 2026-07-06
     ("SZ", "300001", 10.00, "ST 某某", date(2025, 1, 2), 8.00, 12.00),  # ChiNext ST stays at 20%
     ("SH", "510300", 3.901, "沪深300ETF", None, 3.511, 4.291),
 ])
@@ -122,7 +138,8 @@ def test_limits_from_yesterday_close_rounded_half_up(market, code, yc, name, day
 
 def test_limits_positional_order_is_market_code_name_close():
     assert o.price_limits("SZ", "000001", "平安银行", 10.0) == (9.0, 11.0)
-    assert o.price_limits("SZ", "000002", "ST 万科", 10.0) == (9.5, 10.5)  # no day given: the 5% rule
+    assert o.price_limits("SZ", "000002", "ST 万科", 10.0, date(2025, 3, 3)) == (9.5, 10.5)
+    assert o.price_limits("SZ", "000002", "ST 万科", 10.0) == (9.0, 11.0)  # no day given: the newest rules
 
 
 def test_limits_outside_are_rejected_with_the_band():
@@ -138,41 +155,48 @@ def test_limits_outside_are_rejected_with_the_band():
     o.check_order("sell", "SZ", "000001", 9.0, 100, yesterday_close=10.0)  # exactly at limit-down passes
 
 
-def test_limits_unknown_yesterday_close_skips_the_band():
-    assert o.check_price("SH", "600000", 99.99, None) == 99.99
-    assert o.check_price("SH", "600000", 99.99, 0.0) == 99.99
+@pytest.mark.parametrize("reference", [None, 0.0, -1.0, float("nan"), float("inf")])
+def test_limit_order_without_a_reference_price_is_rejected(reference):
+    """Found: with no quote yet, a buy at 5,000 yuan filled: an unknown close skipped the band check."""
+    assert rejected(o.check_price, "SH", "600000", 5000.0, reference) == \
+        f"SH600000: no reference price (yesterday's close) known for today, got {reference!r}; the daily price " \
+        "limits cannot be checked, so the order is not sent"
+    assert "no reference price" in rejected(o.check_order, "buy", "SH", "600000", 10.0, 100,
+                                            yesterday_close=reference)
 
 
 # ------------------------------------------------------------------ T+1 and cash
 def test_sell_more_than_sellable_names_the_t1_lock():
-    assert rejected(o.check_order, "sell", "SH", "600000", 10.0, 500, sellable=300) == \
+    yc = {"yesterday_close": 10.0}
+    assert rejected(o.check_order, "sell", "SH", "600000", 10.0, 500, sellable=300, **yc) == \
         "SH600000: only 300 shares sellable today (T+1), asked 500"
-    assert rejected(o.check_order, "sell", "SH", "600000", 10.0, 500, sellable=300, held=500) == \
+    assert rejected(o.check_order, "sell", "SH", "600000", 10.0, 500, sellable=300, held=500, **yc) == \
         "SH600000: only 300 shares sellable today (T+1), asked 500; 200 bought today become sellable on the " \
         "next trading day"
-    assert rejected(o.check_order, "sell", "SH", "600000", 10.0, 100, sellable=0, held=500) == \
+    assert rejected(o.check_order, "sell", "SH", "600000", 10.0, 100, sellable=0, held=500, **yc) == \
         "SH600000: only 0 shares sellable today (T+1), asked 100; 500 bought today become sellable on the " \
         "next trading day"
-    assert rejected(o.check_order, "sell", "SH", "600000", 10.0, 100, sellable=0, held=0) == \
+    assert rejected(o.check_order, "sell", "SH", "600000", 10.0, 100, sellable=0, held=0, **yc) == \
         "SH600000: no position to sell, asked 100"
-    assert o.check_order("sell", "SH", "600000", 10.0, 300, sellable=300, held=500) is None
+    assert o.check_order("sell", "SH", "600000", 10.0, 300, sellable=300, held=500, **yc) == 10.0
 
 
 def test_buy_beyond_cash_counts_the_fees():
     fees = o.Fees()
     cost = fees.buy_cost(10.0, 1000, "SH", "600000")
     assert cost == 10005.10  # 10,000 + 5 commission (minimum) + 0.10 transfer fee
-    o.check_order("buy", "SH", "600000", 10.0, 1000, cash=cost, fees=fees)
-    assert rejected(o.check_order, "buy", "SH", "600000", 10.0, 1000, cash=10_005.0) == \
+    o.check_order("buy", "SH", "600000", 10.0, 1000, cash=cost, fees=fees, yesterday_close=10.0)
+    assert rejected(o.check_order, "buy", "SH", "600000", 10.0, 1000, cash=10_005.0, yesterday_close=10.0) == \
         "SH600000: not enough cash: need 10,005.10, have 10,005.00 (1000 shares at 10.00 with fees)"
     no_transfer_fee = o.Fees(transfer_fee=0.0)
-    assert rejected(o.check_order, "buy", "SZ", "000001", 10.0, 1000, cash=3_000.0, fees=no_transfer_fee) == \
+    assert rejected(o.check_order, "buy", "SZ", "000001", 10.0, 1000, cash=3_000.0, fees=no_transfer_fee,
+                    yesterday_close=10.0) == \
         "SZ000001: not enough cash: need 10,005.00, have 3,000.00 (1000 shares at 10.00 with fees)"
 
 
 def test_check_order_passes_a_good_order_silently_and_checks_in_a_fixed_order():
     assert o.check_order("buy", "SH", "688001", 50.0, 200, name="华兴源创", yesterday_close=48.0,
-                         cash=1e6) is None
+                         cash=1e6) == 50.0
     # several faults: the quantity is named first, as a trader would fix it first
     assert rejected(o.check_order, "buy", "SH", "688001", 99.0, 100, yesterday_close=48.0, cash=1.0) == \
         "SH688001: STAR orders need at least 200 shares, got 100"

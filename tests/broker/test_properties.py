@@ -44,7 +44,7 @@ def test_paper_broker_never_raises_and_its_books_add_up(steps):
                 clock.advance(86_400)
                 continue
             before = (b.cash(), b.positions())
-            order = getattr(b, action)(market, code, px, num)
+            order = b.wait(getattr(b, action)(market, code, px, num), timeout_s=10)
             assert order.status in ("filled", "rejected")
             if order.status == "rejected":
                 assert order.reason.startswith(f"{market}{code}: ") and (b.cash(), b.positions()) == before
@@ -57,8 +57,10 @@ def test_paper_broker_never_raises_and_its_books_add_up(steps):
             held[f.market + f.code] = held.get(f.market + f.code, 0) + (f.number if f.side == "buy" else -f.number)
         assert {p.market + p.code: p.number for p in b.positions()} == {k: v for k, v in held.items() if v}
         assert all(0 <= p.sellable <= p.number for p in b.positions())
+        b.close()  # its worker has recorded every refusal before the directory goes
         again = PaperBroker(Path(tmp) / "p.json", clock=clock)
         assert (again.cash(), again.positions(), again.orders()) == (b.cash(), b.positions(), b.orders())
+        again.close()
 
 
 @given(side=st.sampled_from(["buy", "sell"]), stock=st.sampled_from(STOCKS),

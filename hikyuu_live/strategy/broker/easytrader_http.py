@@ -1,10 +1,13 @@
 """The HTTP edge of the easytrader broker: a session with a timeout, and third-party errors mapped to ours.
 
 ``easytrader.remoteclient`` uses a bare ``requests`` session (no timeout: a hung GUI on the Windows box
-would block the strategy forever) and raises a bare ``Exception`` carrying the server's text, which may
+would block the broker forever) and raises a bare ``Exception`` carrying the server's text, which may
 echo what was sent (a login error quotes the account and password). :class:`TimeoutSession` replaces
-its session; :func:`map_error` turns any failure into a ``BrokerError`` subclass that says whether the
-order can have reached the client, with every credential scrubbed from the text.
+its session: queries time out after ``timeout_s``, order requests (``/buy``, ``/sell``) after the longer
+``send_timeout_s`` (a client busy with a pop-up can take a minute to place an order, and the broker's
+worker, not the strategy, is the one waiting). :func:`map_error` turns any failure into a
+``BrokerError`` subclass that says whether the order can have reached the client, with every
+credential scrubbed from the text.
 """
 
 from __future__ import annotations
@@ -22,18 +25,26 @@ class NotSent(BrokerUnavailable):
     """The request never left (connection refused, connect timeout): certainly nothing was placed."""
 
 
+ORDER_PATHS = ("/buy", "/sell")
+
+
 class TimeoutSession(requests.Session):
     """A session whose every request has a timeout, remembering the last HTTP status."""
 
-    def __init__(self, timeout_s: float) -> None:
+    def __init__(self, timeout_s: float, send_timeout_s: float | None = None) -> None:
         super().__init__()
         self.timeout_s = timeout_s
+        self.send_timeout_s = send_timeout_s or timeout_s
         self.last_status = 0  # remoteclient hides the HTTP status when the error body is not JSON
 
     def request(self, method: str | bytes, url: str | bytes, *args: Any, **kwargs: Any) -> requests.Response:
-        kwargs.setdefault("timeout", self.timeout_s)
+        text = url.decode() if isinstance(url, bytes) else url
+        path = text.split("?", 1)[0]
+        read = self.send_timeout_s if path.endswith(ORDER_PATHS) else self.timeout_s
+        kwargs.setdefault("timeout", (self.timeout_s, read))  # (connect, read)
         self.last_status = 0
-        response = super().request(method, url, *args, **kwargs)
+        verb = method.decode() if isinstance(method, bytes) else method
+        response = super().request(verb, text, *args, **kwargs)
         self.last_status = response.status_code
         return response
 

@@ -62,6 +62,20 @@ def _code(row: Mapping[str, Any]) -> str:
     return digits[-6:].zfill(6) if digits else ""  # the client's grid may drop leading zeros
 
 
+def seconds_of_day(value: Any) -> int | None:
+    """``09:31:05``, ``093105``, ``2025-03-03 09:31:05`` or ``93105`` as seconds after midnight; None
+    when the cell holds no time (the grid shows it in the exchange's zone, as our clock does)."""
+    text = str(value or "").strip()
+    if " " in text:
+        text = text.rsplit(" ", 1)[1]
+    digits = text.replace(":", "")
+    if not digits.isdigit() or len(digits) not in (5, 6) or (":" in text and len(text.split(":")) != 3):
+        return None
+    digits = digits.zfill(6)
+    h, m, sec = int(digits[:2]), int(digits[2:4]), int(digits[4:])
+    return h * 3600 + m * 60 + sec if h < 24 and m < 60 and sec < 60 else None
+
+
 def market_of(code: str, label: str = "") -> str:
     """``SH``/``SZ``/``BJ`` from the client's market column, else from the code's prefix."""
     if "上海" in label or "沪" in label:
@@ -126,6 +140,7 @@ class Entrust:
     filled: int
     filled_price: float
     status_text: str
+    time_s: int | None = None  # 委托时间 as seconds after midnight, when the grid shows it
 
     @property
     def fingerprinted(self) -> bool:
@@ -153,7 +168,7 @@ def entrust_of(row: Mapping[str, Any]) -> Entrust | None:
     key = ident or f"{_get(row, TIME_KEYS, '')}|{code}|{side}|{number}|{price:.3f}"
     return Entrust(key, market_of(code, str(_get(row, MARKET_KEYS, ""))), code, side, price, number,
                    int(_num(_get(row, FILLED_QTY_KEYS))), _num(_get(row, FILLED_PRICE_KEYS)),
-                   str(_get(row, STATUS_KEYS, "")))
+                   str(_get(row, STATUS_KEYS, "")), seconds_of_day(_get(row, TIME_KEYS)))
 
 
 def entrusts_of(rows: Any) -> list[Entrust]:
@@ -180,6 +195,16 @@ class Trade:
     number: int
     amount: float
     time: str
+
+    @property
+    def key(self) -> str:
+        """The trade number, or a fingerprint of the row when the client shows none."""
+        return self.trade_id or f"{self.time}|{self.code}|{self.side}|{self.number}|{self.price:.3f}|" \
+                                f"{self.entrust_key}"
+
+    @property
+    def time_s(self) -> int | None:
+        return seconds_of_day(self.time)
 
 
 def trades_of(rows: Any) -> list[Trade]:

@@ -3,6 +3,9 @@
 - Fills at the order's price: the price given, or (price 0) the live price from ``price_source``. That
   is an idealisation (no queue, no partial fills, no slippage) good enough for rehearsing a strategy; the
   A-share checks of ``Broker`` still apply, so an order the exchange would refuse is refused here too.
+- Asynchronous like every broker: ``buy``/``sell`` return ``pending`` and the worker fills the order a
+  moment later (``on_order``/listeners, ``orders()``, ``wait()``), so a strategy rehearsed on paper meets
+  the same order lifecycle it will meet on a real account.
 - Cash moves by amount plus fees (``Fees``); a buy raises the position's average ``cost_price`` by its
   amount and fees; the position's ``bought_today`` is not sellable until the clock shows another day.
 - A refused order (a failed check) is kept with status ``rejected`` and its reason, in ``orders()`` and
@@ -149,9 +152,11 @@ class PaperBroker(Broker):
         self._save()
 
     # ------------------------------------------------------------------ hooks
-    def _known_order(self, client_order_id: str) -> Order | None:
+    def _stored_orders(self) -> list[Order]:
+        return list(self._orders.values())
+
+    def _connect(self) -> None:
         self._roll_day()
-        return self._orders.get(client_order_id)
 
     def _record_rejected(self, order: Order) -> None:
         self._orders[order.client_order_id] = order
