@@ -19,6 +19,7 @@ from datetime import date, timedelta
 
 from hikyuu_live.clock import EXCHANGE_TZ, Clock, LiveClock
 from hikyuu_live.config import ImportIni
+from hikyuu_live.data.kinds import KindReport
 from hikyuu_live.model.calendar import TradingCalendar
 from hikyuu_live.model.codes import StockType, classify
 from hikyuu_live.store.base import KDataStore
@@ -58,37 +59,6 @@ class ExtrasOptions:
     def needs_trade_store(self) -> bool:
         """Trades, time lines and finance go to the ``TradeStore`` beside the bars."""
         return self.trans or self.time or self.finance
-
-
-@dataclass(slots=True)
-class KindReport:
-    kind: str
-    stocks: int = 0
-    rows: int = 0
-    updated: int = 0
-    unchanged: int = 0
-    skipped: dict[str, int] = field(default_factory=dict)
-    failed: list[tuple[str, str]] = field(default_factory=list)
-    note: str = ""
-    elapsed_s: float = 0.0
-
-    def skip(self, why: str, n: int = 1) -> None:
-        self.skipped[why] = self.skipped.get(why, 0) + n
-
-    def line(self) -> str:
-        parts = [f"{self.kind:<8} stocks={self.stocks} rows={self.rows}"]
-        if self.updated:
-            parts.append(f"updated={self.updated}")
-        if self.unchanged:
-            parts.append(f"unchanged={self.unchanged}")
-        parts.append(f"failed={len(self.failed)}")
-        parts.append(f"{self.elapsed_s:.1f}s")
-        out = [" ".join(parts) + (f"  ({self.note})" if self.note else "")]
-        out += [f"  skipped {n} x {why}" for why, n in sorted(self.skipped.items())]
-        out += [f"  failed: {mc}: {why}" for mc, why in self.failed[:20]]
-        if len(self.failed) > 20:
-            out.append(f"  failed: ... {len(self.failed) - 20} more")
-        return "\n".join(out)
 
 
 @dataclass(slots=True)
