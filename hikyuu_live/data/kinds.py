@@ -7,6 +7,16 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 
+#: the kinds ``importdata --only`` accepts besides the bar types (day, min, min5)
+EXTRA_KINDS = ("weight", "finance", "hfinance", "blocks", "trans", "time")
+#: what each kind is, for ``--help``
+KIND_HELP = {
+    "day": "day bars", "min": "1-minute bars", "min5": "5-minute bars",
+    "weight": "weights (权息, stkWeight)", "finance": "current finance (stkfinance)",
+    "hfinance": "history finance (历史财务, the TDX gpcw files, HistoryFinance)",
+    "blocks": "boards (block, BlockIndex)", "trans": "trades (分笔)", "time": "time lines (分时)",
+}
+
 #: rows refused, kept in full up to this many per kind (all are counted)
 MAX_KEPT = 10_000
 

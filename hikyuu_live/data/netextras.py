@@ -19,7 +19,7 @@ from datetime import date, timedelta
 
 from hikyuu_live.clock import EXCHANGE_TZ, Clock, LiveClock
 from hikyuu_live.config import ImportIni
-from hikyuu_live.data.kinds import KindReport
+from hikyuu_live.data.kinds import EXTRA_KINDS, KindReport
 from hikyuu_live.model.calendar import TradingCalendar
 from hikyuu_live.model.codes import StockType, classify
 from hikyuu_live.store.base import KDataStore
@@ -46,6 +46,8 @@ class ExtrasOptions:
     trans: bool = False
     time: bool = False
     block: bool = True
+    hfinance: bool = False  # history finance (gpcw files): the original's "历史财务数据" ([finance] enable)
+    download_dir: str | None = None  # where downloaded gpcw zips are kept (default <config>/downloads/finance)
     trans_since: date = date(2023, 12, 11)
     time_since: date = date(2023, 12, 11)
     tdx_dir: str | None = None
@@ -96,6 +98,7 @@ class ExtrasImporter:
         o = self.options
         steps: list[tuple[bool, Callable[[], KindReport]]] = [
             (o.block, self._blocks), (o.weight, self._weights), (o.finance, self._finance),
+            (o.hfinance, self._history_finance),
             (o.trans, lambda: self._days("trans")), (o.time, lambda: self._days("time"))]
         for wanted, step in steps:
             if not wanted:
@@ -105,7 +108,7 @@ class ExtrasImporter:
                 break
             t0 = time.monotonic()
             rep = step()
-            if rep.kind != "blocks" and rep.stocks == 0 and not rep.note:
+            if rep.kind not in ("blocks", "hfinance") and rep.stocks == 0 and not rep.note:
                 rep.note = "no stocks in the store yet: import bars first (stock rows come with them)"
             rep.elapsed_s = time.monotonic() - t0
             self.report.kinds.append(rep)
@@ -215,6 +218,15 @@ class ExtrasImporter:
                 rep.skip("no Stock row to attach finance to", len(rows) - rep.rows)
         return rep
 
+    # ------------------------------------------------------------------ history finance
+    def _history_finance(self) -> KindReport:
+        from hikyuu_live.data.finance_history import HistoryFinanceImporter
+
+        o = self.options
+        down = o.download_dir or "downloads/finance"
+        return HistoryFinanceImporter(self.store, download_dir=down, tdx_dir=o.tdx_dir, network=self.source,
+                                      dry_run=o.dry_run, stop=self.stop).run()
+
     # ------------------------------------------------------------------ trades and time lines
     def _days(self, kind: str) -> KindReport:
         rep = KindReport(kind)
@@ -285,21 +297,33 @@ def _weight_dict(r: WeightRow) -> dict[str, float]:
 
 
 def extras_plan(cfg: ImportIni, *, bar_source: object, tdx_dir: str | None, codes: frozenset[str] | None,
-                ignore_kdata: bool, dry_run: bool) -> tuple[ExtrasOptions, NetworkSource | None]:
-    """Options from ``importdata-gui.ini`` and the network source to use (the bar source when it is the
-    network; else a new one when ``[pytdx] enable`` asks for it or no local TDX source is used).
+                ignore_kdata: bool, dry_run: bool, only: frozenset[str] | None = None,
+                download_dir: str | None = None, local_install: bool = False
+                ) -> tuple[ExtrasOptions, NetworkSource | None]:
+    """Options from ``importdata-gui.ini`` (or ``--only``) and the network source to use (the bar source
+    when it is the network; else a new one when ``[pytdx] enable`` asks for it or no local TDX source is
+    used).
 
+    As in the original, ``[weight] enable`` imports weights and current finance (``stkfinance``) and
+    ``[finance] enable`` (the GUI's "历史财务数据") imports history finance (``HistoryFinance``).
     ``--ignore-kdata`` turns trades and time lines off like bars (the original's rule); weights, finance
-    and blocks still run. Blocks need a TDX directory (``--tdx-dir`` or ``[tdx] dir``).
+    and blocks still run. Blocks and local history finance need a TDX directory (``--tdx-dir`` or
+    ``[tdx] dir``).
     """
-    opts = ExtrasOptions(weight=cfg.weight.enable, finance=cfg.finance.enable, block=cfg.block.enable,
-                         trans=cfg.ktype.trans and not ignore_kdata, time=cfg.ktype.time and not ignore_kdata,
+    if only is not None:
+        want = {k: k in only for k in EXTRA_KINDS}
+    else:
+        want = {"weight": cfg.weight.enable, "finance": cfg.weight.enable, "hfinance": cfg.finance.enable,
+                "blocks": cfg.block.enable, "trans": cfg.ktype.trans and not ignore_kdata,
+                "time": cfg.ktype.time and not ignore_kdata}
+    opts = ExtrasOptions(weight=want["weight"], finance=want["finance"], hfinance=want["hfinance"],
+                         block=want["blocks"], trans=want["trans"], time=want["time"],
                          trans_since=cfg.ktype.trans_start_date, time_since=cfg.ktype.time_start_date,
-                         tdx_dir=tdx_dir or cfg.tdx.dir, codes=codes, dry_run=dry_run)
+                         tdx_dir=tdx_dir or cfg.tdx.dir, codes=codes, dry_run=dry_run, download_dir=download_dir)
     if isinstance(bar_source, NetworkSource):
         return opts, bar_source
-    wants_network = opts.weight or opts.finance or opts.trans or opts.time
-    local_bars = bar_source is not None and getattr(bar_source, "name", "") == "tdx"
-    if wants_network and (cfg.pytdx.enable or not local_bars):
+    wants_network = opts.weight or opts.finance or opts.trans or opts.time or opts.hfinance
+    local = local_install or (bar_source is not None and getattr(bar_source, "name", "") == "tdx")
+    if wants_network and (cfg.pytdx.enable or not local):
         return opts, network_source(cfg)
     return opts, None

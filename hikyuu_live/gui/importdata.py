@@ -27,12 +27,14 @@ import logging
 import sys
 import threading
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 from hikyuu_live.clock import EXCHANGE_TZ
 from hikyuu_live.config import IMPORT_INI, ImportIni, config_home, generate_default_config, load_import_ini
 from hikyuu_live.data.importer import Importer, ImportOptions
-from hikyuu_live.data.quarantine import write_quarantine_csv
+from hikyuu_live.data.kinds import EXTRA_KINDS, KIND_HELP
+from hikyuu_live.data.quarantine import write_kind_quarantine_csv, write_quarantine_csv
 from hikyuu_live.errors import ConfigError, HikyuuLiveError, SourceError, StoreError, StoreUnavailable
 from hikyuu_live.gui.common import EXIT_FAILURE, EXIT_OK, EXIT_USAGE, setup_logging, stop_on_signals
 from hikyuu_live.gui.import_progress import make_progress, summary
@@ -60,7 +62,8 @@ def build_parser() -> argparse.ArgumentParser:
     ap.add_argument("--init", action="store_true", help="write default hikyuu.ini / importdata-gui.ini where missing, "
                                                         "then exit")
     ap.add_argument("--ignore-kdata", action="store_true", help="import no bars (base info and holidays only)")
-    ap.add_argument("--only", metavar="TYPES", help="comma list of day, min, min5 (default: [ktype] of the ini)")
+    ap.add_argument("--only", metavar="KINDS", help="comma list of what to import (default: what the ini enables): "
+                    + "; ".join(f"{k} = {v}" for k, v in KIND_HELP.items()))
     ap.add_argument("--codes", metavar="CODES", help="comma list of market codes, e.g. SH600000,SZ000001")
     ap.add_argument("--dry-run", action="store_true", help="read and validate, write nothing")
     ap.add_argument("--tdx-dir", metavar="DIR", help="import from this TDX install (or its vipdoc folder)")
@@ -78,10 +81,7 @@ def _options(args: argparse.Namespace, cfg: ImportIni) -> ImportOptions:
     if args.ignore_kdata:
         ktypes: tuple[KType, ...] = ()
     elif args.only:
-        try:
-            ktypes = tuple(ONLY[t.strip().lower()] for t in args.only.split(",") if t.strip())
-        except KeyError as e:
-            raise ConfigError(f"--only takes {', '.join(ONLY)}", key="--only", value=args.only) from e
+        ktypes = tuple(ONLY[k] for k in ONLY if k in only_kinds(args.only))
     else:
         ktypes = tuple(k for name, k in ONLY.items() if getattr(cfg.ktype, name))
     codes = None
@@ -95,6 +95,18 @@ def _options(args: argparse.Namespace, cfg: ImportIni) -> ImportOptions:
     since = {KType.DAY: k.day_start_date, KType.MIN: k.min_start_date, KType.MIN5: k.min5_start_date}
     return ImportOptions(ktypes=ktypes, types=types, codes=codes, since=since, dry_run=args.dry_run,
                          commit_every_s=max(0.0, args.commit_every))
+
+
+def only_kinds(text: str | None) -> frozenset[str] | None:
+    """The kinds of ``--only`` (None when not given); ``ConfigError`` naming the unknown ones."""
+    if text is None:
+        return None
+    kinds = frozenset(t.strip().lower() for t in text.split(",") if t.strip())
+    unknown = sorted(kinds - set(ONLY) - set(EXTRA_KINDS))
+    if unknown or not kinds:
+        raise ConfigError(f"--only takes {', '.join([*ONLY, *EXTRA_KINDS])}; unknown: {', '.join(unknown)}",
+                          key="--only", value=text)
+    return kinds
 
 
 def _source(args: argparse.Namespace, cfg: ImportIni) -> BarSource:
@@ -142,7 +154,9 @@ def run(args: argparse.Namespace) -> int:
                 from hikyuu_live.data.netextras import ExtrasImporter, extras_plan
 
                 plan, net = extras_plan(cfg, bar_source=source, tdx_dir=args.tdx_dir, codes=options.codes,
-                                        ignore_kdata=args.ignore_kdata, dry_run=args.dry_run)
+                                        ignore_kdata=args.ignore_kdata, dry_run=args.dry_run,
+                                        only=only_kinds(args.only), download_dir=str(download_dir(cfg, home)),
+                                        local_install=bool(args.tdx_dir or cfg.tdx.enable))
                 wants_trades = plan.needs_trade_store and net is not None and not args.dry_run
                 trades = make_trade_store(name, **store_kw) if wants_trades else None
                 with trades if trades is not None else contextlib.nullcontext():
@@ -165,7 +179,19 @@ def run(args: argparse.Namespace) -> int:
         stamp = datetime.now(EXCHANGE_TZ).strftime("%Y%m%d-%H%M%S")
         out = write_quarantine_csv(report.quarantine, args.quarantine or home / "quarantine" / f"import-{stamp}.csv")
         print(f"rejected bars: {out}", flush=True)
+    if extras is not None:
+        stamp = datetime.now(EXCHANGE_TZ).strftime("%Y%m%d-%H%M%S")
+        kinds_out = write_kind_quarantine_csv(extras.kinds, home / "quarantine" / f"import-{stamp}-rows.csv")
+        if kinds_out is not None:
+            print(f"rejected rows: {kinds_out}", flush=True)
     return EXIT_INTERRUPTED if report.interrupted else EXIT_OK
+
+
+def download_dir(cfg: ImportIni, home: Path) -> Path:
+    """Where downloaded TDX files are kept: ``<[hdf5] dir>/downloads/finance`` as the original does for an
+    HDF5 store, else ``<config folder>/downloads/finance``."""
+    base = Path(cfg.hdf5.dir) if cfg.backend == "hdf5" else home
+    return base / "downloads" / "finance"
 
 
 class _NoSource:

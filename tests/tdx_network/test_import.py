@@ -235,7 +235,7 @@ def test_importdata_dry_run_over_the_network_writes_nothing(tmp_path, servers, m
     generate_default_config(home, data)
     update_ini(home / "importdata-gui.ini", {"pytdx": {"enable": "True", "hosts": f"127.0.0.1:{s.port}"},
                                               "ktype": {"trans": "True", "time": "True"}})
-    assert main(["--config", str(home), "--dry-run", "--progress", "none", "--only", "day"]) == 0
+    assert main(["--config", str(home), "--dry-run", "--progress", "none", "--only", "day,weight,trans"]) == 0
     out = capsys.readouterr().out
     assert "TDX server(s) agree" in out and "weights" in out and "trans" in out
     with H5KDataStore(data) as store:

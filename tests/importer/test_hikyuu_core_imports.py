@@ -1,0 +1,77 @@
+"""Hikyuu's own C++ core (the 2.8.3 wheel in its chroot, ``tests/services/hikyuu_core.py``) reads what our
+importers write besides bars, and sees the same as from the original's importers where those can run.
+
+History finance: ``Stock.get_history_finance()`` returns the same file dates, report dates and values from
+our ``stock.db`` as from a ``stock.db`` filled by Hikyuu's own ``history_finance_import_sqlite`` with the
+same files.
+"""
+
+from __future__ import annotations
+
+import shutil
+import sqlite3
+from datetime import date, datetime
+
+import pytest
+
+from hikyuu_live.clock import FakeClock
+from hikyuu_live.config import hikyuu_ini_text
+from hikyuu_live.data.finance_history import HistoryFinanceImporter
+from hikyuu_live.data.importer import Importer, ImportOptions
+from hikyuu_live.model.kdata import KType
+from hikyuu_live.store import make_store
+from hikyuu_live.tdx.files import LocalTdxSource
+from tests.importer.finance_samples import ROOT, current_layout, install
+
+CODES = ["SH600000", "SZ000001", "SH000001"]
+
+
+@pytest.fixture(scope="module")
+def core():
+    from tests.services import hikyuu_core
+
+    try:
+        return hikyuu_core.ensure()
+    except Exception as e:  # noqa: BLE001 - say why, fail loudly
+        pytest.fail(f"cannot set up Hikyuu's core: {e}")
+
+
+def _bars(store) -> None:
+    opts = ImportOptions(ktypes=(KType.DAY,), since={KType.DAY: date(1990, 12, 19)})
+    Importer(store, LocalTdxSource(ROOT / "test_data"), opts, clock=FakeClock(datetime(2026, 11, 24, 18))).run()
+
+
+def test_history_finance_as_hikyuus_own_importer(core, tmp_path):
+    files = {f"gpcw{d}.dat": current_layout(file_date=d) for d in (20111231, 20120331)}
+    tdx = install(tmp_path / "tdx", files)
+    ours, theirs = core.new_dir(), core.new_dir()
+    try:
+        with make_store("hdf5", directory=ours[0]) as store:
+            _bars(store)
+            rep = HistoryFinanceImporter(store, download_dir=tmp_path / "d", tdx_dir=tdx).run()
+            assert rep.rows == 12 and rep.failed == []
+        # the original's database: its own schema and importer, the same stocks and bars
+        for name, data in files.items():
+            (theirs[0] / name).write_bytes(data)
+        core.original_import("hfinance", [f"{theirs[1]}/stock.db", *(f"{theirs[1]}/{n}" for n in sorted(files))])
+        for h5 in ours[0].glob("*.h5"):
+            shutil.copy(h5, theirs[0] / h5.name)
+        con = sqlite3.connect(theirs[0] / "stock.db")
+        con.execute("ATTACH DATABASE ? AS ours", (str(ours[0] / "stock.db"),))
+        con.execute("INSERT INTO Stock (marketid, code, name, type, valid, startDate, endDate) SELECT marketid, "
+                    "code, name, type, valid, startDate, endDate FROM ours.Stock")
+        con.execute("UPDATE Market SET lastDate = (SELECT lastDate FROM ours.Market m WHERE m.marketid = "
+                    "Market.marketid)")
+        con.commit()
+        con.close()
+        mine = core.read(ours, hikyuu_ini_text("hdf5", ours[1]), CODES)
+        orig = core.read(theirs, hikyuu_ini_text("hdf5", theirs[1]), CODES)
+        fields = [[0, "基本每股收益"], [1, "扣除非经常性损益每股收益"], [2, "每股未分配利润"]]
+        assert mine["finance_fields"] == orig["finance_fields"] == fields
+        got = mine["history_finance"]
+        assert [r[:2] for r in got["SH600000"]] == [["2011-12-31", "2011-10-27"], ["2012-03-31", "2011-10-27"]]
+        assert len(got["SZ000001"]) == 2 and got["SH000001"] == []
+        assert got == orig["history_finance"]
+    finally:
+        shutil.rmtree(ours[0], ignore_errors=True)
+        shutil.rmtree(theirs[0], ignore_errors=True)
