@@ -9,9 +9,12 @@ from dataclasses import dataclass, field
 
 #: the kinds ``importdata --only`` accepts besides the bar types (day, min, min5)
 EXTRA_KINDS = ("weight", "finance", "hfinance", "blocks", "trans", "time")
+#: kinds the bar importer itself does (before the bars)
+BASE_KINDS = ("names",)
 #: what each kind is, for ``--help``
 KIND_HELP = {
     "day": "day bars", "min": "1-minute bars", "min5": "5-minute bars",
+    "names": "names, listings and delistings (Stock)",
     "weight": "weights (权息, stkWeight)", "finance": "current finance (stkfinance)",
     "hfinance": "history finance (历史财务, the TDX gpcw files, HistoryFinance)",
     "blocks": "boards (block, BlockIndex)", "trans": "trades (分笔)", "time": "time lines (分时)",

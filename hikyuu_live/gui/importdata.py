@@ -33,7 +33,7 @@ from typing import Any
 from hikyuu_live.clock import EXCHANGE_TZ
 from hikyuu_live.config import IMPORT_INI, ImportIni, config_home, generate_default_config, load_import_ini
 from hikyuu_live.data.importer import Importer, ImportOptions
-from hikyuu_live.data.kinds import EXTRA_KINDS, KIND_HELP
+from hikyuu_live.data.kinds import BASE_KINDS, EXTRA_KINDS, KIND_HELP
 from hikyuu_live.data.quarantine import write_kind_quarantine_csv, write_quarantine_csv
 from hikyuu_live.errors import ConfigError, HikyuuLiveError, SourceError, StoreError, StoreUnavailable
 from hikyuu_live.gui.common import EXIT_FAILURE, EXIT_OK, EXIT_USAGE, setup_logging, stop_on_signals
@@ -93,8 +93,9 @@ def _options(args: argparse.Namespace, cfg: ImportIni) -> ImportOptions:
     types = frozenset().union(*(QUOTATION_TYPES[q] for q in ("stock", "fund") if getattr(cfg.quotation, q)))
     k = cfg.ktype
     since = {KType.DAY: k.day_start_date, KType.MIN: k.min_start_date, KType.MIN5: k.min5_start_date}
+    only = only_kinds(args.only)
     return ImportOptions(ktypes=ktypes, types=types, codes=codes, since=since, dry_run=args.dry_run,
-                         commit_every_s=max(0.0, args.commit_every))
+                         commit_every_s=max(0.0, args.commit_every), names=only is None or "names" in only)
 
 
 def only_kinds(text: str | None) -> frozenset[str] | None:
@@ -102,9 +103,10 @@ def only_kinds(text: str | None) -> frozenset[str] | None:
     if text is None:
         return None
     kinds = frozenset(t.strip().lower() for t in text.split(",") if t.strip())
-    unknown = sorted(kinds - set(ONLY) - set(EXTRA_KINDS))
+    unknown = sorted(kinds - set(ONLY) - set(BASE_KINDS) - set(EXTRA_KINDS))
     if unknown or not kinds:
-        raise ConfigError(f"--only takes {', '.join([*ONLY, *EXTRA_KINDS])}; unknown: {', '.join(unknown)}",
+        raise ConfigError(f"--only takes {', '.join([*ONLY, *BASE_KINDS, *EXTRA_KINDS])}; unknown: "
+                          f"{', '.join(unknown)}",
                           key="--only", value=text)
     return kinds
 
@@ -146,9 +148,10 @@ def run(args: argparse.Namespace) -> int:
     stop_on_signals(stop)
     progress = make_progress(args.progress)
     extras = net = None
+    names = _name_source(args, cfg, source) if options.names else None
     try:
         with store:
-            report = Importer(store, source, options, on_progress=progress, stop=stop).run()
+            report = Importer(store, source, options, on_progress=progress, stop=stop, names=names).run()
             if not report.interrupted:  # weights, finance, trades, time lines, blocks
                 # the TDX network part needs the ``tdx`` extra (pytdx): imported only now (see gui/launch.py)
                 from hikyuu_live.data.netextras import ExtrasImporter, extras_plan
@@ -167,7 +170,11 @@ def run(args: argparse.Namespace) -> int:
         source.close()
         if net is not None and net is not source:
             net.close()
+        if callable(getattr(names, "close", None)):
+            names.close()
     print(summary(report), flush=True)
+    if report.names is not None:
+        print(report.names.line(), flush=True)
     if extras is not None:
         print(extras.describe(), flush=True)
         report.interrupted |= extras.interrupted
@@ -179,12 +186,29 @@ def run(args: argparse.Namespace) -> int:
         stamp = datetime.now(EXCHANGE_TZ).strftime("%Y%m%d-%H%M%S")
         out = write_quarantine_csv(report.quarantine, args.quarantine or home / "quarantine" / f"import-{stamp}.csv")
         print(f"rejected bars: {out}", flush=True)
-    if extras is not None:
+    kinds = [*([report.names] if report.names else []), *(extras.kinds if extras is not None else [])]
+    if kinds:
         stamp = datetime.now(EXCHANGE_TZ).strftime("%Y%m%d-%H%M%S")
-        kinds_out = write_kind_quarantine_csv(extras.kinds, home / "quarantine" / f"import-{stamp}-rows.csv")
+        kinds_out = write_kind_quarantine_csv(kinds, home / "quarantine" / f"import-{stamp}-rows.csv")
         if kinds_out is not None:
             print(f"rejected rows: {kinds_out}", flush=True)
     return EXIT_INTERRUPTED if report.interrupted else EXIT_OK
+
+
+def _name_source(args: argparse.Namespace, cfg: ImportIni, source: object) -> Any:
+    """The day's security list: the bar source's own (the network's), else the TDX install's name files,
+    else (no bars imported, no install) a network source of its own (``importdata --only names``)."""
+    if callable(getattr(source, "names", None)):
+        return None  # the Importer asks the bar source
+    tdx_dir = args.tdx_dir or (cfg.tdx.dir if cfg.tdx.enable else None)
+    if tdx_dir:
+        from hikyuu_live.tdx.names import LocalNames
+
+        return LocalNames(tdx_dir)
+    if only_kinds(args.only) is not None and "names" in (only_kinds(args.only) or ()):
+        module, factory = SOURCES["pytdx"].split(":")
+        return getattr(importlib.import_module(module), factory)(cfg)
+    return None
 
 
 def download_dir(cfg: ImportIni, home: Path) -> Path:

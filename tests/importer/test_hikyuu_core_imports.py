@@ -75,3 +75,25 @@ def test_history_finance_as_hikyuus_own_importer(core, tmp_path):
     finally:
         shutil.rmtree(ours[0], ignore_errors=True)
         shutil.rmtree(theirs[0], ignore_errors=True)
+
+
+def test_names_and_delistings_as_hikyuu_sees_them(core, tmp_path):
+    from hikyuu_live.store.baseinfo import StockRecord
+    from hikyuu_live.tdx.names import LocalNames
+    from tests.importer.name_files import REAL_NAMES, write_name_files
+
+    tdx = write_name_files(tmp_path / "tdx", REAL_NAMES)
+    (tdx / "vipdoc").symlink_to(ROOT / "test_data" / "vipdoc")
+    folder = core.new_dir()
+    try:
+        with make_store("hdf5", directory=folder[0]) as store:
+            store.save_stocks([StockRecord("SZ", "000004", "国华网安", 1, True, 19910114)])
+            opts = ImportOptions(ktypes=(KType.DAY,))
+            Importer(store, LocalTdxSource(tdx), opts, clock=FakeClock(datetime(2026, 11, 24, 18)),
+                     names=LocalNames(tdx)).run()
+        view = core.read(folder, hikyuu_ini_text("hdf5", folder[1]), CODES)
+        seen = {s[0]: (s[1], s[3]) for s in view["stocks"]}
+        assert seen["SZ300995"] == ("奇德新材", True) and seen["SH600000"] == ("浦发银行", True)
+        assert seen["SZ000004"] == ("国华网安", False)
+    finally:
+        shutil.rmtree(folder[0], ignore_errors=True)
