@@ -26,6 +26,7 @@ from hikyuu_live.store.base import KDataStore
 from hikyuu_live.store.baseinfo import ymd
 from hikyuu_live.store.trades import TradeStore
 from hikyuu_live.tdx.blocks import read_blocks
+from hikyuu_live.tdx.gbbq import gbbq_path, read_gbbq
 from hikyuu_live.tdx.network.jobs import FinanceJob, TimeLineJob, TransJob, XdxrJob
 from hikyuu_live.tdx.network.pool import Outcome
 from hikyuu_live.tdx.network.source import DAY_FINAL_AT, NetworkSource, network_source
@@ -168,11 +169,10 @@ class ExtrasImporter:
         rep.stocks = len(codes)
         pending = [0]
 
-        def handle(outcome: Outcome) -> None:
-            mc = outcome.job.market + outcome.job.code
+        def save(mc: str, events: list[dict]) -> None:
             stored = self.store.weights(mc)
             last = _weight_row(stored[-1]) if stored else None
-            rows, updated = xdxr_to_weights(outcome.result, last)
+            rows, updated = xdxr_to_weights(events, last)
             if not rows and updated is None:
                 rep.unchanged += 1
                 return
@@ -186,9 +186,38 @@ class ExtrasImporter:
                 self.store.commit()
                 pending[0] = 0
 
-        self._run_jobs(rep, [XdxrJob(mc[:2], mc[2:]) for mc in codes], handle)
+        if self.source is None and self.options.tdx_dir:
+            self._local_weights(rep, codes, save)
+        else:
+            self._run_jobs(rep, [XdxrJob(mc[:2], mc[2:]) for mc in codes],
+                           lambda o: save(o.job.market + o.job.code, o.result))
         self.store.commit()
         return rep
+
+    def _local_weights(self, rep: KindReport, codes: list[str], save: Callable[[str, list[dict]], None]) -> None:
+        """The install's own gbbq file (``tdx.gbbq``): weights with no network."""
+        assert self.options.tdx_dir is not None
+        path = gbbq_path(self.options.tdx_dir)
+        if not path.is_file():
+            rep.note = f"no {path}: set [pytdx] enable = True to import weights from the TDX network"
+            rep.skip("no weight source", len(codes))
+            return
+        try:
+            events = read_gbbq(path)
+        except (OSError, ValueError) as e:
+            rep.failed.append((str(path), str(e)))
+            return
+        rep.note = f"from {path}"
+        for key, why in events.bad:
+            rep.reject(key, "gbbq", why)
+        for mc in codes:
+            if self.stop.is_set():
+                self.report.interrupted = True
+                break
+            try:
+                save(mc, events.by_stock.get(mc, []))
+            except ValueError as e:
+                rep.failed.append((mc, str(e)))
 
     # ------------------------------------------------------------------ finance
     def _finance(self) -> KindReport:
@@ -196,6 +225,10 @@ class ExtrasImporter:
         trades = self.trades
         codes = self._stocks(TRADED - {StockType.ETF, StockType.FUND, StockType.BOND})
         rep.stocks = len(codes)
+        if self.source is None:
+            rep.note = "current finance comes from the TDX network: set [pytdx] enable = True beside the local install"
+            rep.skip("no TDX network source", len(codes))
+            return rep
         if trades is None and not self.options.dry_run:
             rep.skip("no trade store opened for current finance", len(codes))
             return rep

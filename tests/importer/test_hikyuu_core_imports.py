@@ -97,3 +97,26 @@ def test_names_and_delistings_as_hikyuu_sees_them(core, tmp_path):
         assert seen["SZ000004"] == ("国华网安", False)
     finally:
         shutil.rmtree(folder[0], ignore_errors=True)
+
+
+def test_weights_from_a_local_gbbq_as_hikyuu_sees_them(core, tmp_path):
+    from hikyuu_live.data.netextras import ExtrasImporter, ExtrasOptions
+    from hikyuu_live.tdx.gbbq import GBBQ
+    from tests.importer.gbbq_files import REAL_EVENTS, record, write_gbbq
+
+    tdx = tmp_path / "tdx"
+    write_gbbq(tdx / GBBQ, [record(*e) for e in REAL_EVENTS])
+    (tdx / "vipdoc").symlink_to(ROOT / "test_data" / "vipdoc")
+    folder = core.new_dir()
+    try:
+        with make_store("hdf5", directory=folder[0]) as store:
+            clock = FakeClock(datetime(2026, 11, 24, 18))
+            Importer(store, LocalTdxSource(tdx), ImportOptions(ktypes=(KType.DAY,)), clock=clock).run()
+            ExtrasImporter(store, None, ExtrasOptions(tdx_dir=str(tdx), finance=False, block=False),
+                           clock=clock).run()
+        view = core.read(folder, hikyuu_ini_text("hdf5", folder[1]), CODES)
+        # Hikyuu scales stkWeight on reading: ratios x0.0001, prices x0.001, share counts as stored
+        assert view["weights"]["SZ000001"] == [["2024-06-14", 0.0, 0.0, 0.0, 7.19, 1940592.0, 1940560.0]]
+        assert view["weights"]["SH600000"] == [["2023-07-20", 0.0, 0.0, 0.0, 3.2, 0.0, 0.0]]
+    finally:
+        shutil.rmtree(folder[0], ignore_errors=True)

@@ -194,3 +194,20 @@ def test_history_finance_box_imports_history_finance_from_the_install(tmp_path):
     assert only.returncode == 0 and "total: 0 rows" in only.stdout and "unchanged=2" in only.stdout, only.stdout
     bad = importdata(home, "--only", "day,nonsense")
     assert bad.returncode == 2 and "nonsense" in bad.stderr
+
+
+def test_local_install_imports_weights_without_the_network(tmp_path):
+    """Reproduces: with a local TDX install and no [pytdx] network, importdata skipped weights ("no TDX
+    network source"), although the install's gbbq holds them."""
+    from hikyuu_live.tdx.gbbq import GBBQ
+    from tests.importer.gbbq_files import REAL_EVENTS, record, write_gbbq
+
+    tdx = tmp_path / "tdx"
+    write_gbbq(tdx / GBBQ, [record(*e) for e in REAL_EVENTS])
+    (tdx / "vipdoc").symlink_to(TDX / "vipdoc")
+    home = make_home(tmp_path, weight={"enable": "True"})
+    r = importdata(home, "--tdx-dir", str(tdx), "--only", "day,weight", "--progress", "none")
+    assert r.returncode == 0, r.stderr
+    assert re.search(r"^weights\s+stocks=\d+ rows=2 ", r.stdout, re.M), r.stdout
+    with make_store("hdf5", directory=tmp_path / "data") as s:
+        assert [int(w["bonus"]) for w in s.weights("SZ000001")] == [7190]
