@@ -36,8 +36,10 @@ log = logging.getLogger(__name__)
 
 #: securities that have weights and trades (indices have neither)
 TRADED = frozenset(StockType) - {StockType.INDEX, StockType.OTHER}
-#: the original imports trades and time lines of A-share types only
+#: trades (分笔) of share types only
 TICK_TYPES = frozenset({StockType.A, StockType.STAR, StockType.GEM, StockType.BJ, StockType.B})
+#: time lines (分时) of every stock and fund type, indices, ETFs and funds included, as the original
+TIME_TYPES = TICK_TYPES | {StockType.INDEX, StockType.ETF, StockType.FUND}
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -264,7 +266,7 @@ class ExtrasImporter:
     def _days(self, kind: str) -> KindReport:
         rep = KindReport(kind)
         trades = self.trades
-        codes = self._stocks(TICK_TYPES)
+        codes = self._stocks(TICK_TYPES if kind == "trans" else TIME_TYPES)
         rep.stocks = len(codes)
         if trades is None and not self.options.dry_run:
             rep.skip(f"no trade store opened for {kind}", len(codes))

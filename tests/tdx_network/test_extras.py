@@ -124,6 +124,13 @@ def test_trades_time_lines_finance_into_every_store(kind, tmp_path, request, ser
                 assert fin is not None and fin["ipo_date"] == market.finance(m, c)["ipo_date"]
             assert kinds["finance"].rows == len([k for k in market.securities
                                                  if market.securities[k].kind == "stock"])
+            # reproduces: time lines of indices, ETFs and funds were not imported (shares only)
+            assert kinds["time"].stocks == len(market.securities)
+            for key in [k for k, sec in market.securities.items() if sec.kind != "stock"]:
+                line = trades.read("time", key)
+                assert len(line) == 240 * len(days), key
+                assert np.allclose(line["price"], np.concatenate(
+                    [market.minute_time(key[:2], key[2:], int(d.strftime("%Y%m%d")))[0] for d in days]) / 100)
             again = ExtrasImporter(store, source, opts, trades=trades, clock=clock).run()
             assert {k.kind: k.rows for k in again.kinds}["trans"] == 0
             assert {k.kind: k.rows for k in again.kinds}["time"] == 0
