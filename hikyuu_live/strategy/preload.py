@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Mapping
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -77,12 +78,40 @@ def config_preloader(home: str | Path | None = None) -> StorePreloader | None:
         return None
 
 
+class _ConfigHome:
+    """The default of ``Strategy(config=...)``: the config home (``$HKU_HOME`` or ``~/.hikyuu``), as Hikyuu."""
+
+    def __repr__(self) -> str:
+        return "CONFIG_HOME"
+
+
+#: ``Strategy(config=CONFIG_HOME)`` (the default) reads the config home like Hikyuu; ``config=None`` reads none
+CONFIG_HOME: Any = _ConfigHome()
+
+
+def home_of(config: object) -> Path:
+    """The config home a ``Strategy(config=...)`` stands for (where its state files live): the folder
+    given, the folder a loaded config was read from, else ``$HKU_HOME`` or ``~/.hikyuu``."""
+    from hikyuu_live.config import HikyuuIni, LiveConfig, config_home
+
+    if isinstance(config, str | Path):
+        return config_home(config)
+    cfg = config.hikyuu if isinstance(config, LiveConfig) else config
+    if isinstance(cfg, HikyuuIni) and cfg.path is not None:
+        return Path(cfg.path).parent
+    return config_home()
+
+
 def preloader_of(config: object) -> StorePreloader | None:
     """The preloader a ``Strategy(config=...)`` implies: a ``LiveConfig`` or ``HikyuuIni`` uses its store
     as it is (an unreachable database is then an error at start, not a silent empty history); a path is a
     config home, read by ``config_preloader``."""
     from hikyuu_live.config import HikyuuIni, LiveConfig
 
+    if config is None:
+        return None
+    if config is CONFIG_HOME:
+        return config_preloader(None)
     if isinstance(config, LiveConfig):
         return StorePreloader(config.hikyuu)
     if isinstance(config, HikyuuIni):

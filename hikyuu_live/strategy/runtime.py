@@ -28,6 +28,7 @@ from collections import deque
 from collections.abc import Callable, Iterable, Mapping
 from datetime import date, datetime, timedelta
 from datetime import time as dtime
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -41,7 +42,7 @@ from hikyuu_live.model.kdata import KType, parse_ktype
 from hikyuu_live.model.spot import BOOK_FIELDS, PRICE_FIELDS, Spot, market_codes
 from hikyuu_live.strategy.callbacks import RuntimeStats, check_arity
 from hikyuu_live.strategy.context import Stock, StrategyContext, normalize_code
-from hikyuu_live.strategy.preload import Preloader, preloader_of
+from hikyuu_live.strategy.preload import CONFIG_HOME, Preloader, home_of, preloader_of
 from hikyuu_live.strategy.schedule import Timer, TimerTable
 from hikyuu_live.strategy.trading import QuoteBook, TradingMixin
 
@@ -59,7 +60,7 @@ class Strategy(TradingMixin):
         ktype_list: Iterable[str | KType] | None = None,
         preload_num: Mapping[str, int] | None = None,
         name: str = "Strategy",
-        config: Any = None,
+        config: Any = CONFIG_HOME,
         *,
         context: StrategyContext | None = None,
         quotation_server: str | None = None,
@@ -67,6 +68,7 @@ class Strategy(TradingMixin):
         broker_state: str | None = None,
         dataserver: str | None = None,
         preloader: Preloader | None = None,
+        home: str | Path | None = None,
         is_trading_day: Callable[[date], bool] | None = None,
         clock: Clock | None = None,
         late_warn_s: float = 1.0,
@@ -82,8 +84,10 @@ class Strategy(TradingMixin):
         self.quotes = QuoteBook()
         self.clock = clock or LiveClock()
         self.is_trading_day = is_trading_day or TradingCalendar.shipped().is_trading_day
-        # history: an explicit preloader, else the store of ``config`` (a config home or a loaded config)
-        self.preloader = preloader if preloader is not None or config is None else preloader_of(config)
+        # history: an explicit preloader, else the store of ``config``: the config home by default (as
+        # Hikyuu), a folder given, or a loaded config; ``config=None`` reads no history
+        self.preloader = preloader if preloader is not None else preloader_of(config)
+        self.home = Path(home) if home is not None else home_of(config)  # where the paper broker keeps its state
         self.late_warn_s = late_warn_s
         self.max_pending = max_pending
         self.stats = RuntimeStats()
@@ -223,7 +227,6 @@ class Strategy(TradingMixin):
         first use, so a strategy that never orders never touches broker state."""
         if self.broker is not None and not isinstance(self.broker, str):
             return self.broker
-        from hikyuu_live.config import config_home
         from hikyuu_live.strategy.broker import create_broker
 
         name = self.broker or "paper"
@@ -232,7 +235,11 @@ class Strategy(TradingMixin):
                               "quote_source": self.quotes.quote}
         if name == "paper":
             safe = "".join(ch if ch.isalnum() else "_" for ch in self.name)
-            kw["state_path"] = self.broker_state or str(config_home() / f"paper_broker_{safe}.json")
+            kw["state_path"] = self.broker_state or str(self.home / f"paper_broker_{safe}.json")
+        if self.bars is not None and self.stats.preloaded_bars == 0:
+            log.warning("!!! %s TRADES WITHOUT HISTORY: no bars were preloaded (config=None, --no-preload, no "
+                        "hikyuu.ini in %s, or an empty store): every indicator sees today's live bars only. "
+                        "Run importdata, or give Strategy(config=<config home>) !!!", self.name, self.home)
         self.broker = create_broker(name, **kw)
         log.info("%s trades through the %s broker", self.name, name)
         return self.broker

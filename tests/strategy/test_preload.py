@@ -81,3 +81,43 @@ def test_a_configured_database_that_is_down_is_an_error_not_an_empty_history(tmp
     stg = Strategy(["sh600000"], ["day"], config=tmp_path / "home", clock=FakeClock(CLOCK))
     with pytest.raises(StoreUnavailable, match="127.0.0.1:1"):
         stg.prepare()
+
+
+def test_no_config_argument_reads_the_config_home_like_hikyuu(home, monkeypatch):
+    """Reproduces: ``Strategy(...)`` without ``config`` preloaded nothing, so the first example of
+    docs/strategy.md computed its averages over an empty history; Hikyuu reads $HKU_HOME or ~/.hikyuu."""
+    monkeypatch.setenv("HKU_HOME", str(home))
+    stg = Strategy(["sh600000"], ["day"], {"day_max": 100}, clock=FakeClock(CLOCK))
+    stg.prepare()
+    assert len(stg.get_kdata("sh600000")) == 100 and stg.home == home
+    off = Strategy(["sh600000"], ["day"], config=None, clock=FakeClock(CLOCK))
+    off.prepare()
+    assert off.stats.preloaded_bars == 0
+
+
+def test_the_paper_state_file_lives_in_the_config_folder_given(home, tmp_path, monkeypatch):
+    """Reproduces: ``--config home2`` wrote ``homeA/paper_broker_demo2.json`` ($HKU_HOME's folder)."""
+    from hikyuu_live.strategy import strategy_demo2
+    from hikyuu_live.strategy.cli import runtime_options, strategy_parser
+
+    home_a = tmp_path / "homeA"
+    home_a.mkdir()
+    monkeypatch.setenv("HKU_HOME", str(home_a))
+    ap = strategy_parser("", codes=["sh600000"], ktypes=["day", "min"])
+    for extra in ([], ["--no-preload"]):
+        args = ap.parse_args(["--config", str(home), *extra])
+        stg = strategy_demo2.build(["sh600000"], ["day", "min"], **runtime_options(args))
+        stg.clock = FakeClock(CLOCK)
+        stg.prepare()
+        broker = stg.get_broker()
+        assert Path(broker.state_path).parent == home, extra
+        assert (stg.stats.preloaded_bars > 0) == (not extra)
+    assert not list(home_a.glob("paper_broker_*"))
+
+
+def test_trading_with_no_history_logs_a_warning_it_cannot_miss(tmp_path, caplog):
+    caplog.set_level(logging.WARNING)
+    stg = Strategy(["sh600000"], ["day"], config=None, home=tmp_path, clock=FakeClock(CLOCK))
+    stg.prepare()
+    stg.get_broker()
+    assert "TRADES WITHOUT HISTORY" in caplog.text
