@@ -38,11 +38,24 @@ class StorePreloader:
         where = options.get("directory") or f"{options.get('host')}:{options.get('port')}"
         return f"{name} at {where}"
 
+    @property
+    def lazy(self) -> bool:
+        """``[hikyuu] lazy_preload``: read history on first use rather than at start (as Hikyuu)."""
+        return bool(getattr(getattr(self.cfg, "hikyuu", None), "lazy_preload", False))
+
+    def depth(self, ktype: KType) -> int:
+        """``[preload] <ktype>_max`` of the config: bars to preload when the strategy gives no
+        ``preload_num`` for ``ktype``; 0 = every bar (Hikyuu's meaning)."""
+        maxima = getattr(getattr(self.cfg, "preload", None), "maxima", {})
+        return int(maxima.get(ktype.value.lower(), 1000))
+
     def __call__(self, codes: list[str], ktype: KType, n: int) -> Mapping[str, np.ndarray]:
         if self._store is None:
             from hikyuu_live.store import open_store
 
             self._store = open_store(self.cfg)  # type: ignore[arg-type]
+        if n <= 0:  # no limit: every stored bar
+            return {c: self._store.read_range(c, ktype) for c in codes}  # type: ignore[attr-defined]
         return self._store.read_last_n(codes, ktype, n)  # type: ignore[attr-defined]
 
     def close(self) -> None:

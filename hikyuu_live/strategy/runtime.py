@@ -91,6 +91,7 @@ class Strategy(TradingMixin):
         self.late_warn_s = late_warn_s
         self.max_pending = max_pending
         self.stats = RuntimeStats()
+        self._lazy = False  # lazy_preload: history still to read on first use
         self.timers = TimerTable(self.is_trading_day)
         self.bars: LiveBars | None = None
         self.subscriber: SpotSubscriber | None = None
@@ -152,6 +153,8 @@ class Strategy(TradingMixin):
         """Bars in ``[start, end)`` (preloaded history, finished live bars and the current one)."""
         if self.bars is None:
             raise RuntimeError("data is available once start() has begun")
+        self._ensure_history()
+        assert self.bars is not None
         bars = self.bars.bars(self._key(stock), parse_ktype(ktype))
         dt = bars["datetime"]
         mask = np.ones(len(bars), dtype=bool)
@@ -178,24 +181,15 @@ class Strategy(TradingMixin):
 
     # ------------------------------------------------------------------ lifecycle
     def prepare(self) -> None:
-        """Preload history, build live bars and schedule timers (``start`` calls it)."""
+        """Preload history, build live bars and schedule timers (``start`` calls it). With ``[hikyuu]
+        lazy_preload = True`` in the config (as Hikyuu) the history is read on first use instead: the
+        first ``get_kdata`` or the first spot, before any spot is taken in, so nothing is lost."""
         ctx = self.context
         codes = list(ctx.stock_list)
-        history: dict[KType, Mapping[str, np.ndarray]] = {}
-        if self.preloader is not None:
-            wanted = set(ctx.ktype_list)
-            if any(not k.is_intraday and k is not KType.DAY for k in wanted):
-                wanted.add(KType.DAY)  # week..year bars are completed from day bars
-            for k in wanted:
-                t = time.perf_counter()
-                history[k] = self.preloader(codes, k, ctx.preload_for(k))
-                n, took = sum(len(v) for v in history[k].values()), time.perf_counter() - t
-                self.stats.preloaded_bars += n
-                self.stats.preload_s += took
-                log.info("preloaded %s: %d stocks, %d bars in %.2f s", k, len(history[k]), n, took)
-            close = getattr(self.preloader, "close", None)
-            if close is not None:
-                close()  # history is in memory now; a database connection would only idle all day
+        self._lazy = bool(getattr(self.preloader, "lazy", False)) and not self.dataserver
+        history = {} if self._lazy else self._read_history(codes)
+        if self._lazy:
+            log.info("%s: lazy_preload: history is read on first use", self.name)
         snapshot = None
         if self.dataserver:
             from hikyuu_live.strategy.catchup import catch_up
@@ -212,6 +206,37 @@ class Strategy(TradingMixin):
         # otherwise walk it every few thousand allocations and stall the event loop
         gc.collect()
         gc.freeze()
+
+    def _read_history(self, codes: list[str]) -> dict[KType, Mapping[str, np.ndarray]]:
+        history: dict[KType, Mapping[str, np.ndarray]] = {}
+        if self.preloader is None:
+            return history
+        ctx = self.context
+        wanted = set(ctx.ktype_list)
+        if any(not k.is_intraday and k is not KType.DAY for k in wanted):
+            wanted.add(KType.DAY)  # week..year bars are completed from day bars
+        depth = getattr(self.preloader, "depth", None)  # [preload] <ktype>_max of the config (0 = all)
+        for k in wanted:
+            n = ctx.preload_for(k, depth(k)) if callable(depth) else ctx.preload_for(k)
+            t = time.perf_counter()
+            history[k] = self.preloader(codes, k, n)
+            n, took = sum(len(v) for v in history[k].values()), time.perf_counter() - t
+            self.stats.preloaded_bars += n
+            self.stats.preload_s += took
+            log.info("preloaded %s: %d stocks, %d bars in %.2f s", k, len(history[k]), n, took)
+        close = getattr(self.preloader, "close", None)
+        if close is not None:
+            close()  # history is in memory now; a database connection would only idle all day
+        return history
+
+    def _ensure_history(self) -> None:
+        """The lazy preload: read the history now and rebuild the (still empty) live bars over it."""
+        if not getattr(self, "_lazy", False) or self.bars is None:
+            return
+        self._lazy = False
+        self._history = self._read_history(list(self.bars.codes))
+        self.bars = LiveBars(self.bars.codes, self.context.ktype_list, self.bars.trading_day, history=self._history,
+                             is_trading_day=self.is_trading_day)
 
     def _follow_market_day(self) -> None:
         """First data under a MarketClock: today is the data's day, and timers run on its time."""
@@ -236,6 +261,7 @@ class Strategy(TradingMixin):
         if name == "paper":
             safe = "".join(ch if ch.isalnum() else "_" for ch in self.name)
             kw["state_path"] = self.broker_state or str(self.home / f"paper_broker_{safe}.json")
+        self._ensure_history()
         if self.bars is not None and self.stats.preloaded_bars == 0:
             log.warning("!!! %s TRADES WITHOUT HISTORY: no bars were preloaded (config=None, --no-preload, no "
                         "hikyuu.ini in %s, or an empty store): every indicator sees today's live bars only. "
@@ -347,6 +373,7 @@ class Strategy(TradingMixin):
             self.stats.slowest_callback_s = max(self.stats.slowest_callback_s, time.perf_counter() - t)
 
     def _handle_spots(self, spots: np.ndarray) -> None:
+        self._ensure_history()
         assert self.bars is not None
         st = self.stats
         st.batches += 1

@@ -141,7 +141,7 @@ BAD_VALUES = [
     ("kdata", "convert", "sure", "not a boolean"),
     ("preload", "day", "ja", "not a boolean"),
     ("preload", "min_max", "lots", "not an integer"),
-    ("preload", "day_max", "0", ">= 1"),
+    ("preload", "day_max", "-1", ">= 0"),
 ]
 
 

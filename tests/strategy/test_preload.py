@@ -121,3 +121,35 @@ def test_trading_with_no_history_logs_a_warning_it_cannot_miss(tmp_path, caplog)
     stg.prepare()
     stg.get_broker()
     assert "TRADES WITHOUT HISTORY" in caplog.text
+
+
+def test_preload_max_zero_means_every_bar_and_the_config_gives_the_depth(home, tmp_path):
+    """Reproduces: ``[preload] day_max = 0`` (Hikyuu's "no limit") was refused as a bad value."""
+    import shutil
+
+    from hikyuu_live.config import update_ini
+
+    mine = tmp_path / "home0"
+    shutil.copytree(home, mine)
+    update_ini(mine / "hikyuu.ini", {"preload": {"day_max": "0", "min_max": "30"}})
+    tdx = read_day(VIPDOC / "sh" / "lday" / "sh600000.day", "SH", "600000")
+    stg = Strategy(["sh600000"], ["day", "min"], config=mine, clock=FakeClock(CLOCK))
+    stg.prepare()
+    assert len(stg.get_kdata("sh600000")) == len(tdx) == 457  # every stored day bar
+    assert len(stg.get_kdata("sh600000", ktype="min")) == 30  # the config's min_max
+
+
+def test_lazy_preload_reads_history_on_first_use(home, tmp_path, caplog):
+    """Reproduces: ``[hikyuu] lazy_preload = True`` was ignored by our preload."""
+    import shutil
+
+    from hikyuu_live.config import update_ini
+
+    caplog.set_level(logging.INFO)
+    mine = tmp_path / "lazy"
+    shutil.copytree(home, mine)
+    update_ini(mine / "hikyuu.ini", {"hikyuu": {"lazy_preload": "True"}})
+    stg = Strategy(["sh600000"], ["day"], {"day_max": 20}, config=mine, clock=FakeClock(CLOCK))
+    stg.prepare()
+    assert stg.stats.preloaded_bars == 0 and "read on first use" in caplog.text
+    assert len(stg.get_kdata("sh600000")) == 20 and stg.stats.preloaded_bars > 0
