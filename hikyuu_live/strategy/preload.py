@@ -34,6 +34,8 @@ class StorePreloader:
     def describe(self) -> str:
         from hikyuu_live.store import store_options
 
+        if self._is_tdx():
+            return f"tdx at {self.cfg.kdata.dir} (read-only)"  # type: ignore[attr-defined]
         name, options = store_options(self.cfg)  # type: ignore[arg-type]
         where = options.get("directory") or f"{options.get('host')}:{options.get('port')}"
         return f"{name} at {where}"
@@ -49,11 +51,21 @@ class StorePreloader:
         maxima = getattr(getattr(self.cfg, "preload", None), "maxima", {})
         return int(maxima.get(ktype.value.lower(), 1000))
 
+    def _is_tdx(self) -> bool:
+        return getattr(getattr(self.cfg, "kdata", None), "type", "") == "tdx"
+
     def __call__(self, codes: list[str], ktype: KType, n: int) -> Mapping[str, np.ndarray]:
         if self._store is None:
-            from hikyuu_live.store import open_store
+            if self._is_tdx():  # [kdata] type = tdx: bars straight from the install's vipdoc, read-only
+                from hikyuu_live.tdx.readonly import TdxHistory
 
-            self._store = open_store(self.cfg)  # type: ignore[arg-type]
+                self._store = TdxHistory(self.cfg.kdata.dir)  # type: ignore[attr-defined]
+            else:
+                from hikyuu_live.store import open_store
+
+                self._store = open_store(self.cfg)  # type: ignore[arg-type]
+        if self._is_tdx():
+            return _tdx_last_n(self._store, codes, ktype, n)
         if n <= 0:  # no limit: every stored bar
             return {c: self._store.read_range(c, ktype) for c in codes}  # type: ignore[attr-defined]
         return self._store.read_last_n(codes, ktype, n)  # type: ignore[attr-defined]
@@ -80,6 +92,10 @@ def config_preloader(home: str | Path | None = None) -> StorePreloader | None:
                 log.warning("data directory %s of %s does not exist (run importdata first): no history preloaded",
                             cfg.data_dir, path)
                 return None
+        elif cfg.backend == "tdx":
+            if not cfg.kdata.dir or not Path(cfg.kdata.dir).expanduser().is_dir():
+                log.warning("[kdata] dir %s of %s does not exist: no history preloaded", cfg.kdata.dir, path)
+                return None
         elif cfg.backend not in ("mysql", "clickhouse"):
             log.warning("[kdata] type %s of %s cannot be preloaded from: no history preloaded", cfg.backend, path)
             return None
@@ -89,6 +105,20 @@ def config_preloader(home: str | Path | None = None) -> StorePreloader | None:
     except ConfigError as e:
         log.warning("no history preloaded: %s", e)
         return None
+
+
+def _tdx_last_n(history: Any, codes: list[str], ktype: KType, n: int) -> dict[str, np.ndarray]:
+    """The newest ``n`` bars of a TDX install; week, 15-minute... made from the stored day or minute bars."""
+    from hikyuu_live.store.derive import aggregate, stored_type
+
+    base = stored_type(ktype)
+    if base is ktype:
+        return history.read_last_n(codes, ktype, n)
+    out = {}
+    for code in codes:
+        bars = aggregate(history.read_range(code, base), ktype)
+        out[code] = bars if n <= 0 else bars[-n:]
+    return out
 
 
 class _ConfigHome:

@@ -153,3 +153,43 @@ def test_lazy_preload_reads_history_on_first_use(home, tmp_path, caplog):
     stg.prepare()
     assert stg.stats.preloaded_bars == 0 and "read on first use" in caplog.text
     assert len(stg.get_kdata("sh600000")) == 20 and stg.stats.preloaded_bars > 0
+
+
+def _tdx_home(tmp_path: Path, vipdoc: Path) -> Path:
+    from hikyuu_live.config import update_ini
+
+    generate_default_config(tmp_path / "tdxhome", tmp_path / "stock")
+    update_ini(tmp_path / "tdxhome" / "hikyuu.ini", {"kdata": {"type": "tdx", "dir": str(vipdoc)}})
+    return tmp_path / "tdxhome"
+
+
+def test_kdata_type_tdx_preloads_straight_from_the_install(tmp_path):
+    """Reproduces: ``[kdata] type = tdx`` (Hikyuu's template alternative) preloaded nothing."""
+    from hikyuu_live.model.kdata import KType
+    from hikyuu_live.store.derive import aggregate
+
+    home = _tdx_home(tmp_path, VIPDOC)
+    stg = Strategy(["sh600000"], ["day", "week", "min5"], {"day_max": 50, "week_max": 10}, config=home,
+                   clock=FakeClock(CLOCK))
+    stg.prepare()
+    tdx = read_day(VIPDOC / "sh" / "lday" / "sh600000.day", "SH", "600000")
+    np.testing.assert_array_equal(stg.get_kdata("sh600000")["datetime"], tdx["datetime"][-50:])
+    weeks = stg.get_kdata("sh600000", ktype="week")
+    made = aggregate(tdx, KType.WEEK)
+    assert len(weeks) >= 9 and set(weeks["datetime"].tolist()) <= set(made["datetime"].tolist())
+    assert weeks["close"][0] == made["close"][made["datetime"] == weeks["datetime"][0]][0]
+    assert len(stg.get_kdata("sh600000", ktype="min5")) > 0
+
+
+def test_kdata_type_tdx_gives_the_collectors_universe(tmp_path):
+    """Reproduces: a collector whose hikyuu.ini said ``[kdata] type = tdx`` stopped with a ConfigError."""
+    from hikyuu_live.fetcher.universe import load_market_info
+    from tests.importer.name_files import REAL_NAMES, write_name_files
+
+    install = tmp_path / "install"
+    write_name_files(install, REAL_NAMES)
+    (install / "vipdoc").symlink_to(VIPDOC)
+    info = load_market_info(_tdx_home(tmp_path, install / "vipdoc"))
+    got = {c.market_code: c.name for c in info.codes}
+    assert got["SH600000"] == "浦发银行" and got["SZ300995"] == "奇德新材" and "SH510300" in got
+    assert info.origin.startswith("store tdx at")
