@@ -21,7 +21,14 @@ from pathlib import Path
 
 from hikyuu_live.config.holidays import HOLIDAYS_FILE, load_calendar
 from hikyuu_live.model.calendar import TradingCalendar
-from hikyuu_live.model.codes import COLLECTED_TYPES, CodeInfo, StockType, shipped_codes, universe
+from hikyuu_live.model.codes import (
+    COLLECTED_TYPES,
+    CodeInfo,
+    StockType,
+    shipped_codes,
+    shipped_codes_date,
+    universe,
+)
 
 log = logging.getLogger(__name__)
 
@@ -94,4 +101,7 @@ def load_market_info(home: Path, *, types: frozenset[StockType] = COLLECTED_TYPE
             return MarketInfo(codes, calendar, f"store {where}")
         log.info("%s has no stocks yet (run importdata): using the shipped code list", where)
     codes = [c for c in shipped_codes() if c.type in types]
+    described = shipped_codes_date()
+    log.warning("collecting the shipped code list (%d codes as listed on %s): stocks listed since are missed "
+                "until importdata fills the store", len(codes), described or "an unknown date")
     return MarketInfo(codes, calendar, "shipped code list")
