@@ -158,10 +158,23 @@ class ExtrasImporter:
             rep.skip(f"missing or unreadable: {path}")
         if blocks.unknown_codes:
             rep.skip("member codes of no known market", len(blocks.unknown_codes))
+        for key, why in blocks.bad:
+            rep.reject(key, "board file", why)
+        index_rows = list(blocks.index_rows)
+        # index constituents (指数板块) name their index: its code is the stored index of that name
+        index_names = {s.name: s.market_code for s in self.store.stock_records()
+                       if classify(s.market, s.code) is StockType.INDEX and s.name}
+        for name in sorted({r[1] for r in blocks.rows if r[0] == "指数板块"}):
+            if name in index_names:
+                index_rows.append(("指数板块", name, index_names[name]))
         rep.stocks = len({r[2] for r in blocks.rows})
         if blocks.rows and not self.options.dry_run:
             rep.rows = self.store.save_blocks(blocks.rows)
+            self.store.save_block_index(index_rows)
+        rep.updated = len(index_rows)
         rep.note = ", ".join(blocks.categories) or "no boards"
+        if index_rows:
+            rep.note += f"; {len(index_rows)} BlockIndex rows"
         return rep
 
     # ------------------------------------------------------------------ weights

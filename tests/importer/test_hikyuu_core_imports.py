@@ -120,3 +120,42 @@ def test_weights_from_a_local_gbbq_as_hikyuu_sees_them(core, tmp_path):
         assert view["weights"]["SH600000"] == [["2023-07-20", 0.0, 0.0, 0.0, 3.2, 0.0, 0.0]]
     finally:
         shutil.rmtree(folder[0], ignore_errors=True)
+
+
+def test_blocks_and_block_index_as_hikyuu_sees_them(core, tmp_path):
+    """Industry boards from tdxzs.cfg/tdxhy.cfg, concept and index boards from the block files, and the
+    BlockIndex rows: Hikyuu's get_block_list sees the same members and each board's index stock."""
+    from hikyuu_live.data.netextras import ExtrasImporter, ExtrasOptions
+    from hikyuu_live.store.baseinfo import StockRecord
+    from tests.standins.tdx_blocks import write_blocks, write_industries
+
+    tdx = tmp_path / "tdx"
+    write_blocks(tdx, {"block_gn.dat": [("人工智能", ["600000", "300995"])],
+                       "block_zs.dat": [("上证指数", ["600000", "510300"])]})
+    write_industries(tdx)
+    (tdx / "vipdoc").symlink_to(ROOT / "test_data" / "vipdoc")
+    folder = core.new_dir()
+    try:
+        with make_store("hdf5", directory=folder[0]) as store:
+            clock = FakeClock(datetime(2026, 11, 24, 18))
+            Importer(store, LocalTdxSource(tdx), ImportOptions(ktypes=(KType.DAY,)), clock=clock).run()
+            store.save_stocks([StockRecord("SH", "000001", "上证指数", 2, True, 19901219),
+                               StockRecord("SH", "880471", "银行", 2, True, 20000101),
+                               StockRecord("SH", "880800", "人工智能", 2, True, 20000101)])
+            rep = ExtrasImporter(store, None, ExtrasOptions(tdx_dir=str(tdx), weight=False, finance=False),
+                                 clock=clock).run()
+            assert {k.kind: k for k in rep.kinds}["blocks"].failed == []
+            mine = sorted([c, n, sorted(m for cc, nn, m in store.blocks() if (cc, nn) == (c, n))]
+                          for c, n in {(c, n) for c, n, _ in store.blocks()})
+        view = core.read(folder, hikyuu_ini_text("hdf5", folder[1]), CODES)
+        theirs = [b for b in view["blocks"] if b[0] in ("行业板块", "概念板块", "指数板块")]
+        # Hikyuu lists only members it knows as stocks: those with a Stock row
+        known = {s[0] for s in view["stocks"]}
+        assert theirs == [[c, n, [m for m in ms if m in known]] for c, n, ms in mine]
+        assert ["行业板块", "银行", ["SH600000", "SZ000001"]] in theirs
+        assert ["指数板块", "上证指数", ["SH510300", "SH600000"]] in theirs
+        assert ["指数板块", "上证指数", "SH000001"] in view["block_index"]
+        assert ["行业板块", "银行", "SH880471"] in view["block_index"]
+        assert ["概念板块", "人工智能", "SH880800"] in view["block_index"]
+    finally:
+        shutil.rmtree(folder[0], ignore_errors=True)

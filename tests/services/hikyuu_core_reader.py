@@ -70,6 +70,8 @@ def main():
            "kdata": {}, "weights": {}}
     days = [h.Datetime(y * 100000000 + md * 10000) for y in range(2024, 2027) for md in (101, 1001, 1002, 1009)]
     out["holidays"] = [str(d)[:10] for d in days if sm.is_holiday(d)]
+    out["block_index"] = sorted([b.category, b.name, b.index_stock.market_code] for b in sm.get_block_list()
+                                if not b.index_stock.is_null())
     out["history_finance"] = {}
     out["finance_fields"] = [[int(i), n] for i, n in sm.get_history_finance_all_fields()[:3]]
     for mc in json.load(open(codes_path)):
