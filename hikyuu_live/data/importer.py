@@ -130,6 +130,8 @@ class Importer:
         self._no_start: set[str] = set()  # stored bars but no Stock row (stock.db lost): find the first day
         self._newest: dict[str, np.datetime64] = {}  # code -> newest stored bar, in the unit being imported
         self._last_commit = time.monotonic()
+        self._named: set[str] = set()  # markets whose names were imported
+        self._changed_names = 0
 
     # ------------------------------------------------------------------ run
     def run(self) -> ImportReport:
@@ -138,8 +140,9 @@ class Importer:
         if not self.options.dry_run:
             self.report.holidays_added = self.store.save_holidays(TradingCalendar.shipped().holidays)
         self._known = {s.market_code: s for s in self.store.stock_records()}
-        if self.options.names and self.name_source is not None:
-            self.report.names = self._import_names(self.name_source)
+        if self.options.names and self.name_source is not None and not self.options.ktypes:
+            for market in self.options.markets:
+                self._import_names(self.name_source, market)
         for ktype in self.options.ktypes:
             for market in self.options.markets:
                 if self.stop.is_set():
@@ -150,45 +153,43 @@ class Importer:
         self.report.elapsed_s = time.monotonic() - t0
         return self.report
 
-    def _import_names(self, source: NameSource) -> KindReport:
-        rep = KindReport("names")
+    def _import_names(self, source: NameSource, market: str) -> None:
+        """One market's names, listings and delistings, before its first bars (so a network source reads
+        each market's list once, when that market's import begins)."""
+        self._named.add(market)
+        rep = self.report.names = self.report.names or KindReport("names")
         t0 = time.monotonic()
         today = ymd(now_naive(self.clock).date())
-        changes = []
-        for market in self.options.markets:
-            try:
-                listed = source.names(market)
-            except HikyuuLiveError as e:
-                rep.failed.append((market, str(e)))
-                continue
-            if listed is None:
-                rep.skip(f"no list of {market} (name file missing)")
-                continue
-            self._names.update({market + c: n for c, n in listed.items()})
-            ch = apply_names(list(self._known.values()), market, listed, self.options.types, today,
-                             self.options.codes)
-            rep.stocks += len(listed)
-            rep.updated += ch.renamed + ch.relisted
-            rep.rows += ch.listed
-            if ch.delisted:
-                rep.skipped[f"{market}: marked delisted (valid = 0)"] = ch.delisted
-            for m in ch.refused:
-                rep.skip(f"{m}: list shorter than half the stored stocks: none marked delisted")
-            changes += ch.records
+        try:
+            listed = source.names(market)
+        except HikyuuLiveError as e:
+            rep.failed.append((market, str(e)))
+            log.warning("names of %s: %s", market, e)
+            return
+        if listed is None:
+            rep.skip(f"no list of {market} (name file missing)")
+            return
+        self._names.update({market + c: n for c, n in listed.items()})
+        ch = apply_names(list(self._known.values()), market, listed, self.options.types, today, self.options.codes)
+        rep.stocks += len(listed)
+        rep.updated += ch.renamed + ch.relisted
+        rep.rows += ch.listed
+        if ch.delisted:
+            rep.skipped[f"{market}: marked delisted (valid = 0)"] = ch.delisted
+        for m in ch.refused:
+            rep.skip(f"{m}: list shorter than half the stored stocks: none marked delisted")
         bad = getattr(source, "bad", None)  # records a name file could not give (LocalNames)
         if isinstance(bad, dict):
-            for market, rows in bad.items():
-                for key, reason in rows:
-                    rep.reject(f"{market}:{key}", "name file", reason)
-        if changes and not self.options.dry_run:
-            self.store.save_stocks(changes)
+            for key, reason in bad.get(market, []):
+                rep.reject(f"{market}:{key}", "name file", reason)
+        if ch.records and not self.options.dry_run:
+            self.store.save_stocks(ch.records)
             self.store.commit()
-            for r in changes:
+            for r in ch.records:
                 self._known[r.market_code] = r
-        rep.note = f"{len(changes)} stock rows changed" + (" (dry run)" if self.options.dry_run else "")
-        rep.elapsed_s = time.monotonic() - t0
-        log.info("import %s", rep.line().splitlines()[0])
-        return rep
+        self._changed_names += len(ch.records)
+        rep.note = f"{self._changed_names} stock rows changed" + (" (dry run)" if self.options.dry_run else "")
+        rep.elapsed_s += time.monotonic() - t0
 
     def _wanted(self, market: str, code: str) -> bool:
         if self.options.codes is not None and market + code not in self.options.codes:
@@ -196,6 +197,8 @@ class Importer:
         return classify(market, code) in self.options.types
 
     def _unit(self, market: str, ktype: KType) -> UnitReport:
+        if self.options.names and self.name_source is not None and market not in self._named:
+            self._import_names(self.name_source, market)
         t0 = time.monotonic()
         unit = UnitReport(market, ktype)
         listed = self.source.list_codes(market, ktype)

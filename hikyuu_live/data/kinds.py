@@ -8,7 +8,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 #: the kinds ``importdata --only`` accepts besides the bar types (day, min, min5)
-EXTRA_KINDS = ("weight", "finance", "hfinance", "blocks", "trans", "time")
+EXTRA_KINDS = ("weight", "finance", "hfinance", "blocks", "trans", "time", "bond10", "holidays")
 #: kinds the bar importer itself does (before the bars)
 BASE_KINDS = ("names",)
 #: what each kind is, for ``--help``
@@ -18,6 +18,7 @@ KIND_HELP = {
     "weight": "weights (权息, stkWeight)", "finance": "current finance (stkfinance)",
     "hfinance": "history finance (历史财务, the TDX gpcw files, HistoryFinance)",
     "blocks": "boards (block, BlockIndex)", "trans": "trades (分笔)", "time": "time lines (分时)",
+    "bond10": "10-year government bond yield (zh_bond10)", "holidays": "exchange holidays (Holiday)",
 }
 
 #: rows refused, kept in full up to this many per kind (all are counted)

@@ -14,12 +14,13 @@ import logging
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 
 from hikyuu_live.clock import EXCHANGE_TZ, Clock, LiveClock
 from hikyuu_live.config import ImportIni
 from hikyuu_live.data.kinds import EXTRA_KINDS, KindReport
+from hikyuu_live.data.webdata import WebDataImporter, WebOptions
 from hikyuu_live.model.calendar import TradingCalendar
 from hikyuu_live.model.codes import StockType, classify
 from hikyuu_live.store.base import KDataStore
@@ -50,6 +51,9 @@ class ExtrasOptions:
     time: bool = False
     block: bool = True
     hfinance: bool = False  # history finance (gpcw files): the original's "历史财务数据" ([finance] enable)
+    bond10: bool = False  # zh_bond10 from the web (the original runs it with every import)
+    holidays: bool = False  # holidays from the web (likewise)
+    web: WebOptions = field(default_factory=WebOptions)
     download_dir: str | None = None  # where downloaded gpcw zips are kept (default <config>/downloads/finance)
     trans_since: date = date(2023, 12, 11)
     time_since: date = date(2023, 12, 11)
@@ -101,7 +105,7 @@ class ExtrasImporter:
         o = self.options
         steps: list[tuple[bool, Callable[[], KindReport]]] = [
             (o.block, self._blocks), (o.weight, self._weights), (o.finance, self._finance),
-            (o.hfinance, self._history_finance),
+            (o.hfinance, self._history_finance), (o.bond10, self._bond10), (o.holidays, self._holidays),
             (o.trans, lambda: self._days("trans")), (o.time, lambda: self._days("time"))]
         for wanted, step in steps:
             if not wanted:
@@ -111,7 +115,7 @@ class ExtrasImporter:
                 break
             t0 = time.monotonic()
             rep = step()
-            if rep.kind not in ("blocks", "hfinance") and rep.stocks == 0 and not rep.note:
+            if rep.kind not in ("blocks", "hfinance", "bond10", "holidays") and rep.stocks == 0 and not rep.note:
                 rep.note = "no stocks in the store yet: import bars first (stock rows come with them)"
             rep.elapsed_s = time.monotonic() - t0
             self.report.kinds.append(rep)
@@ -275,6 +279,17 @@ class ExtrasImporter:
         return HistoryFinanceImporter(self.store, download_dir=down, tdx_dir=o.tdx_dir, network=self.source,
                                       dry_run=o.dry_run, stop=self.stop).run()
 
+    # ------------------------------------------------------------------ web: bond yields and holidays
+    def _web(self) -> WebDataImporter:
+        today = self.clock.now().astimezone(EXCHANGE_TZ).date()
+        return WebDataImporter(self.store, replace(self.options.web, dry_run=self.options.dry_run), today=today)
+
+    def _bond10(self) -> KindReport:
+        return self._web().bond10()
+
+    def _holidays(self) -> KindReport:
+        return self._web().holidays()
+
     # ------------------------------------------------------------------ trades and time lines
     def _days(self, kind: str) -> KindReport:
         rep = KindReport(kind)
@@ -346,7 +361,7 @@ def _weight_dict(r: WeightRow) -> dict[str, float]:
 
 def extras_plan(cfg: ImportIni, *, bar_source: object, tdx_dir: str | None, codes: frozenset[str] | None,
                 ignore_kdata: bool, dry_run: bool, only: frozenset[str] | None = None,
-                download_dir: str | None = None, local_install: bool = False
+                download_dir: str | None = None, local_install: bool = False, offline: bool = False
                 ) -> tuple[ExtrasOptions, NetworkSource | None]:
     """Options from ``importdata-gui.ini`` (or ``--only``) and the network source to use (the bar source
     when it is the network; else a new one when ``[pytdx] enable`` asks for it or no local TDX source is
@@ -363,11 +378,12 @@ def extras_plan(cfg: ImportIni, *, bar_source: object, tdx_dir: str | None, code
     else:
         want = {"weight": cfg.weight.enable, "finance": cfg.weight.enable, "hfinance": cfg.finance.enable,
                 "blocks": cfg.block.enable, "trans": cfg.ktype.trans and not ignore_kdata,
-                "time": cfg.ktype.time and not ignore_kdata}
+                "time": cfg.ktype.time and not ignore_kdata, "bond10": True, "holidays": True}
     opts = ExtrasOptions(weight=want["weight"], finance=want["finance"], hfinance=want["hfinance"],
                          block=want["blocks"], trans=want["trans"], time=want["time"],
                          trans_since=cfg.ktype.trans_start_date, time_since=cfg.ktype.time_start_date,
-                         tdx_dir=tdx_dir or cfg.tdx.dir, codes=codes, dry_run=dry_run, download_dir=download_dir)
+                         tdx_dir=tdx_dir or cfg.tdx.dir, codes=codes, dry_run=dry_run, download_dir=download_dir,
+                         bond10=want["bond10"], holidays=want["holidays"], web=WebOptions(offline=offline))
     if isinstance(bar_source, NetworkSource):
         return opts, bar_source
     wants_network = opts.weight or opts.finance or opts.trans or opts.time or opts.hfinance

@@ -68,6 +68,8 @@ def build_parser() -> argparse.ArgumentParser:
                     + "; ".join(f"{k} = {v}" for k, v in KIND_HELP.items()))
     ap.add_argument("--codes", metavar="CODES", help="comma list of market codes, e.g. SH600000,SZ000001")
     ap.add_argument("--dry-run", action="store_true", help="read and validate, write nothing")
+    ap.add_argument("--offline", action="store_true", help="no web sources: the bond yield and holidays come "
+                                                           "from the lists shipped in the package")
     ap.add_argument("--tdx-dir", metavar="DIR", help="import from this TDX install (or its vipdoc folder)")
     ap.add_argument("--commit-every", type=float, default=60.0, metavar="SECONDS",
                     help="commit at least this often (default 60); a kill loses at most this much work")
@@ -164,7 +166,7 @@ def run(args: argparse.Namespace) -> int:
                 plan, net = extras_plan(cfg, bar_source=source, tdx_dir=args.tdx_dir, codes=options.codes,
                                         ignore_kdata=args.ignore_kdata, dry_run=args.dry_run,
                                         only=only_kinds(args.only), download_dir=str(download_dir(cfg, home)),
-                                        local_install=bool(args.tdx_dir or cfg.tdx.enable))
+                                        local_install=bool(args.tdx_dir or cfg.tdx.enable), offline=args.offline)
                 wants_trades = plan.needs_trade_store and net is not None and not args.dry_run
                 trades = make_trade_store(name, **store_kw) if wants_trades else None
                 with trades if trades is not None else contextlib.nullcontext():

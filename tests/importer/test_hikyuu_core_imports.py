@@ -159,3 +159,24 @@ def test_blocks_and_block_index_as_hikyuu_sees_them(core, tmp_path):
         assert ["概念板块", "人工智能", "SH880800"] in view["block_index"]
     finally:
         shutil.rmtree(folder[0], ignore_errors=True)
+
+
+def test_zh_bond10_as_hikyuu_sees_it(core, tmp_path):
+    """The bond yield imported from the web stand-in (and the shipped list before it): Hikyuu's ZHBOND10."""
+    from hikyuu_live.data.webdata import WebDataImporter, WebOptions
+    from tests.standins.web_server import WebServer
+
+    folder = core.new_dir()
+    try:
+        with make_store("hdf5", directory=folder[0]) as store:
+            _bars(store)
+            WebDataImporter(store, WebOptions(offline=True), today=date(2026, 11, 24)).bond10()
+            web_rows = [(date(2026, 11, 20), 1.81), (date(2026, 11, 23), 1.8234), (date(2026, 11, 24), 1.83)]
+            with WebServer([], web_rows) as web:
+                opts = WebOptions(bond10_url=web.url + "/api/data/get", timeout_s=5)
+                assert WebDataImporter(store, opts, today=date(2026, 11, 24)).bond10().rows == 3
+        view = core.read(folder, hikyuu_ini_text("hdf5", folder[1]), CODES)
+        # Hikyuu reads zh_bond10's value / 10000 as the yield in percent
+        assert view["zhbond10"] == pytest.approx([2.3376, 2.3375, 1.81, 1.8234, 1.83])
+    finally:
+        shutil.rmtree(folder[0], ignore_errors=True)

@@ -39,8 +39,9 @@ def make_home(tmp_path: Path, **sections: dict) -> Path:
 
 def importdata(home: Path, *args: str, timeout: float = 300) -> subprocess.CompletedProcess:
     env = {k: v for k, v in os.environ.items() if k != "HKU_HOME"}
-    return subprocess.run([sys.executable, "-m", "hikyuu_live.gui.importdata", "--config", str(home), *args],
-                          cwd=ROOT, env=env, capture_output=True, text=True, timeout=timeout)
+    # --offline: the bond yield and holidays from the shipped lists (their web sources: tests/tdx_network)
+    cmd = [sys.executable, "-m", "hikyuu_live.gui.importdata", "--config", str(home), *args, "--offline"]
+    return subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True, timeout=timeout)
 
 
 def test_init_writes_default_config(tmp_path):

@@ -72,6 +72,8 @@ def main():
     out["holidays"] = [str(d)[:10] for d in days if sm.is_holiday(d)]
     out["block_index"] = sorted([b.category, b.name, b.index_stock.market_code] for b in sm.get_block_list()
                                 if not b.index_stock.is_null())
+    bond_days = [h.Datetime(d) for d in (20240228, 20240229, 20261120, 20261123, 20261124)]
+    out["zhbond10"] = [float(v) for v in h.ZHBOND10(h.DatetimeList(bond_days))]
     out["history_finance"] = {}
     out["finance_fields"] = [[int(i), n] for i, n in sm.get_history_finance_all_fields()[:3]]
     for mc in json.load(open(codes_path)):
