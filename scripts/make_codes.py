@@ -30,7 +30,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from hikyuu_live.model.codes import StockType, classify  # noqa: E402
+from hikyuu_live.model.codes import StockType, classify, share_market  # noqa: E402
 from hikyuu_live.tdx.names import LocalNames  # noqa: E402
 
 OUT = ROOT / "hikyuu_live" / "model" / "codes_a.csv"
@@ -49,16 +49,8 @@ COLLECTED = {StockType.A, StockType.STAR, StockType.GEM, StockType.BJ, StockType
 
 
 def market_of(code: str) -> str | None:
-    """The exchange of a share code by the exchanges' numbering (see the module docstring)."""
-    if len(code) != 6 or not code.isdigit():
-        return None
-    if code.startswith(("6", "900")):
-        return "SH"
-    if code.startswith(("0", "2", "3")):
-        return "SZ"
-    if code.startswith(("4", "8", "92")):
-        return "BJ"
-    return None
+    """The exchange of a share code by the exchanges' numbering (``model.codes.share_market``)."""
+    return share_market(code)
 
 
 def clean(name: str) -> str:

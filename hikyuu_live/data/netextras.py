@@ -16,9 +16,11 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
+from pathlib import Path
 
 from hikyuu_live.clock import EXCHANGE_TZ, Clock, LiveClock
 from hikyuu_live.config import ImportIni
+from hikyuu_live.data.em_blocks import CATEGORIES, BoardOptions, BoardSourceError, EastmoneyBoards
 from hikyuu_live.data.kinds import EXTRA_KINDS, KindReport
 from hikyuu_live.data.webdata import WebDataImporter, WebOptions
 from hikyuu_live.model.calendar import TradingCalendar
@@ -53,7 +55,10 @@ class ExtrasOptions:
     hfinance: bool = False  # history finance (gpcw files): the original's "历史财务数据" ([finance] enable)
     bond10: bool = False  # zh_bond10 from the web (the original runs it with every import)
     holidays: bool = False  # holidays from the web (likewise)
-    web: WebOptions = field(default_factory=WebOptions)
+    # the web sources (bond yield, holidays, Eastmoney boards): off unless asked for (importdata turns them
+    # on unless --offline), so that a library call never reaches the internet by surprise
+    web: WebOptions = field(default_factory=lambda: WebOptions(offline=True))
+    boards: BoardOptions = field(default_factory=BoardOptions)
     download_dir: str | None = None  # where downloaded gpcw zips are kept (default <config>/downloads/finance)
     trans_since: date = date(2023, 12, 11)
     time_since: date = date(2023, 12, 11)
@@ -154,9 +159,19 @@ class ExtrasImporter:
     # ------------------------------------------------------------------ blocks
     def _blocks(self) -> KindReport:
         rep = KindReport("blocks")
-        if not self.options.tdx_dir:
+        local: set[str] = set()
+        if self.options.tdx_dir:
+            local = self._local_blocks(rep)
+        elif self.options.web.offline:
             rep.note = "no TDX directory configured ([tdx] dir or --tdx-dir): block files not read"
             return rep
+        if not self.options.web.offline:
+            self._web_blocks(rep, skip=local)
+        return rep
+
+    def _local_blocks(self, rep: KindReport) -> set[str]:
+        """Boards of the TDX install; returns the categories it gave (the web does not overwrite them)."""
+        assert self.options.tdx_dir is not None
         blocks = read_blocks(self.options.tdx_dir)
         for path in blocks.missing:
             rep.skip(f"missing or unreadable: {path}")
@@ -179,7 +194,30 @@ class ExtrasImporter:
         rep.note = ", ".join(blocks.categories) or "no boards"
         if index_rows:
             rep.note += f"; {len(index_rows)} BlockIndex rows"
-        return rep
+        return set(blocks.categories)
+
+    def _web_blocks(self, rep: KindReport, skip: set[str]) -> None:
+        """Industry, concept and region boards from Eastmoney for the categories the install did not give."""
+        from hikyuu_live.config import config_home
+
+        base = Path(self.options.download_dir).parent if self.options.download_dir else config_home() / "downloads"
+        boards = EastmoneyBoards(base, self.options.boards)
+        done = []
+        for category in (c for c in CATEGORIES if c not in skip):
+            if self.stop.is_set():
+                self.report.interrupted = True
+                break
+            try:
+                rows = boards.import_category(category, rep, stop=self.stop.is_set)
+            except BoardSourceError as e:
+                rep.failed.append((category, str(e)))
+                continue
+            rep.stocks += len({r[2] for r in rows})
+            if rows and not self.options.dry_run:
+                rep.rows += self.store.save_blocks(rows)
+            done.append(category)
+        if done:
+            rep.note = (rep.note + "; " if rep.note else "") + "Eastmoney: " + ", ".join(done)
 
     # ------------------------------------------------------------------ weights
     def _weights(self) -> KindReport:

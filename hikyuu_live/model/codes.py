@@ -61,6 +61,21 @@ def classify(market: str, code: str) -> StockType:
     return StockType.OTHER
 
 
+def share_market(code: str) -> str | None:
+    """The exchange of a listed company's code by the exchanges' numbering, for lists that carry no market
+    (finance files, board members): Shanghai 6xxxxx and B shares 900xxx; Shenzhen 0xxxxx, 2xxxxx (B) and
+    3xxxxx; Beijing 4xxxxx, 8xxxxx and 920xxx. None for anything else."""
+    if not (len(code) == 6 and code.isdigit()):
+        return None
+    if code.startswith(("6", "900")):
+        return "SH"
+    if code.startswith(("0", "2", "3")):
+        return "SZ"
+    if code.startswith(("4", "8", "92")):
+        return "BJ"
+    return None
+
+
 def price_tick(market: str, code: str) -> float:
     return 0.001 if classify(market, code) in FUND_TYPES else 0.01
 

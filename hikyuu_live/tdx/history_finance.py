@@ -29,6 +29,8 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
+from hikyuu_live.model.codes import share_market
+
 HEADER = struct.Struct("<hIH3L")
 ENTRY = struct.Struct("<6scL")
 REPORT_DATE_INDEX = 313
@@ -51,17 +53,8 @@ class FinanceFile:
 
 
 def finance_market(code: str) -> str | None:
-    """The exchange of a listed company's code by the exchanges' numbering: Shanghai 6xxxxx and B shares
-    900xxx; Shenzhen 0xxxxx, 2xxxxx (B) and 3xxxxx; Beijing 4xxxxx, 8xxxxx and 920xxx."""
-    if not (len(code) == 6 and code.isdigit()):
-        return None
-    if code.startswith(("6", "900")):
-        return "SH"
-    if code.startswith(("0", "2", "3")):
-        return "SZ"
-    if code.startswith(("4", "8", "92")):
-        return "BJ"
-    return None
+    """The exchange of a finance file's code (``model.codes.share_market``)."""
+    return share_market(code)
 
 
 def _report_date(value: float) -> int | None:

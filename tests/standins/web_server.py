@@ -4,7 +4,12 @@ whose hidden ``<textarea id="data">`` holds ``YYYYMMDD|name|country|exchange`` l
 ``RPTA_WEB_TREASURYYIELD`` (JSON pages, newest first, ``result.pages``/``result.data`` with ``SOLAR_DATE`` and
 ``EMM00166466``, the China 10-year yield in percent, as public readers of it document).
 
-Knobs: ``fail`` (every answer HTTP 500), ``garbage`` (pages that are not the format), ``requests`` counts.
+And Eastmoney's board list API ``/api/qt/clist/get`` (``fs=m:90 t:2`` industry, ``t:3`` concept, ``t:1``
+region boards; ``fs=b:<code> f:!50`` a board's members), JSON pages ``{"rc":0,"data":{"total":N,"diff":[{"f12":
+code,"f14":name}]}}`` with ``data`` null past the end, as public clients of it record.
+
+Knobs: ``fail`` (every answer HTTP 500), ``garbage`` (pages that are not the format), ``fail_boards`` (board
+codes whose member request answers HTTP 500), ``requests`` counts.
 """
 
 from __future__ import annotations
@@ -21,6 +26,9 @@ class WebServer:
                  bond10: list[tuple[date, float | None]] | None = None) -> None:
         self.holidays = holidays or []  # (day, name, country)
         self.bond10 = bond10 or []  # (day, China 10y % or None)
+        self.boards: dict[str, list[tuple[str, str]]] = {}  # "t:2" -> [(BK code, name)]
+        self.members: dict[str, list[str]] = {}  # BK code -> member codes
+        self.fail_boards: set[str] = set()
         self.fail = False
         self.garbage = False
         self.requests: list[str] = []
@@ -82,4 +90,18 @@ class WebServer:
             return 200, json.dumps({"version": "x", "result": {"pages": pages, "data": data, "count": len(rows)},
                                     "success": True, "message": "ok", "code": 0}, ensure_ascii=False).encode(), \
                 "application/json"
+        if u.path == "/api/qt/clist/get":
+            q = parse_qs(u.query)
+            fs, page, size = q["fs"][0], int(q["pn"][0]), int(q["pz"][0])
+            if fs.startswith("b:"):
+                code = fs.split()[0][2:]
+                if code in self.fail_boards:
+                    return 500, b"server error", "text/plain"
+                rows = [{"f12": c} for c in self.members.get(code, [])]
+            else:
+                kind = next(t for t in ("t:1", "t:2", "t:3") if t in fs.replace("+", " "))
+                rows = [{"f12": c, "f14": n} for c, n in self.boards.get(kind, [])]
+            chunk = rows[(page - 1) * size:page * size]
+            data = {"total": len(rows), "diff": chunk} if chunk else None
+            return 200, json.dumps({"rc": 0, "data": data}, ensure_ascii=False).encode(), "application/json"
         return 404, b"not found", "text/plain"
