@@ -1,17 +1,20 @@
-"""importdata: import bar history into the store of importdata-gui.ini (HDF5, MySQL or ClickHouse).
+"""importdata: import history and base data into the store of importdata-gui.ini (HDF5, MySQL or ClickHouse).
 
 Reads ``importdata-gui.ini`` from the config folder (``--config``, else ``$HKU_HOME``, else
 ``~/.hikyuu``), writing defaults first when it is missing. Bars come from a TDX install's files when
 ``[tdx] enable`` is set or ``--tdx-dir`` is given, else from the TDX network (``[pytdx]``). The import
 is incremental from each stock's newest stored bar and can be stopped at any moment (Ctrl-C, kill,
 even kill -9): what was committed stays, nothing is corrupted, and the next run continues where it
-stopped. Bad bars are not stored; they are listed in a quarantine CSV.
+stopped. Bad bars are not stored; they are listed in a quarantine CSV. Besides bars: names and delistings,
+weights, current and history finance, boards, trades, time lines, the bond yield and holidays (each kind
+by name with --only; docs/importdata.md).
 
 Examples::
 
     importdata                                   # what importdata-gui.ini says
     importdata --tdx-dir /mnt/c/new_tdx --only day
     importdata --codes SH600000,SZ000001 --dry-run
+    importdata --only names,weight,hfinance,blocks --tdx-dir /mnt/c/new_tdx --offline
     importdata --init                            # write default config files and exit
 
 Exit codes: 0 done; 2 bad config or arguments; 3 store unreachable; 4 no bar source (missing TDX
@@ -69,7 +72,7 @@ def build_parser() -> argparse.ArgumentParser:
     ap.add_argument("--codes", metavar="CODES", help="comma list of market codes, e.g. SH600000,SZ000001")
     ap.add_argument("--dry-run", action="store_true", help="read and validate, write nothing")
     ap.add_argument("--offline", action="store_true", help="no web sources: the bond yield and holidays come "
-                                                           "from the lists shipped in the package")
+                    "from the lists shipped in the package, boards only from the TDX install")
     ap.add_argument("--tdx-dir", metavar="DIR", help="import from this TDX install (or its vipdoc folder)")
     ap.add_argument("--commit-every", type=float, default=60.0, metavar="SECONDS",
                     help="commit at least this often (default 60); a kill loses at most this much work")
