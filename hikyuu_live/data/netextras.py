@@ -16,11 +16,11 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
-from pathlib import Path
 
 from hikyuu_live.clock import EXCHANGE_TZ, Clock, LiveClock
 from hikyuu_live.config import ImportIni
-from hikyuu_live.data.em_blocks import CATEGORIES, BoardOptions, BoardSourceError, EastmoneyBoards
+from hikyuu_live.data.boards import import_blocks
+from hikyuu_live.data.em_blocks import BoardOptions
 from hikyuu_live.data.kinds import EXTRA_KINDS, KindReport
 from hikyuu_live.data.webdata import WebDataImporter, WebOptions
 from hikyuu_live.model.calendar import TradingCalendar
@@ -28,7 +28,6 @@ from hikyuu_live.model.codes import StockType, classify
 from hikyuu_live.store.base import KDataStore
 from hikyuu_live.store.baseinfo import ymd
 from hikyuu_live.store.trades import TradeStore
-from hikyuu_live.tdx.blocks import read_blocks
 from hikyuu_live.tdx.gbbq import gbbq_path, read_gbbq
 from hikyuu_live.tdx.network.jobs import FinanceJob, TimeLineJob, TransJob, XdxrJob
 from hikyuu_live.tdx.network.pool import Outcome
@@ -158,66 +157,11 @@ class ExtrasImporter:
 
     # ------------------------------------------------------------------ blocks
     def _blocks(self) -> KindReport:
-        rep = KindReport("blocks")
-        local: set[str] = set()
-        if self.options.tdx_dir:
-            local = self._local_blocks(rep)
-        elif self.options.web.offline:
-            rep.note = "no TDX directory configured ([tdx] dir or --tdx-dir): block files not read"
-            return rep
-        if not self.options.web.offline:
-            self._web_blocks(rep, skip=local)
+        rep = import_blocks(self.store, self.options.tdx_dir, web=not self.options.web.offline,
+                            boards=self.options.boards, download_dir=self.options.download_dir,
+                            dry_run=self.options.dry_run, stop=self.stop)
+        self.report.interrupted |= self.stop.is_set()
         return rep
-
-    def _local_blocks(self, rep: KindReport) -> set[str]:
-        """Boards of the TDX install; returns the categories it gave (the web does not overwrite them)."""
-        assert self.options.tdx_dir is not None
-        blocks = read_blocks(self.options.tdx_dir)
-        for path in blocks.missing:
-            rep.skip(f"missing or unreadable: {path}")
-        if blocks.unknown_codes:
-            rep.skip("member codes of no known market", len(blocks.unknown_codes))
-        for key, why in blocks.bad:
-            rep.reject(key, "board file", why)
-        index_rows = list(blocks.index_rows)
-        # index constituents (指数板块) name their index: its code is the stored index of that name
-        index_names = {s.name: s.market_code for s in self.store.stock_records()
-                       if classify(s.market, s.code) is StockType.INDEX and s.name}
-        for name in sorted({r[1] for r in blocks.rows if r[0] == "指数板块"}):
-            if name in index_names:
-                index_rows.append(("指数板块", name, index_names[name]))
-        rep.stocks = len({r[2] for r in blocks.rows})
-        if blocks.rows and not self.options.dry_run:
-            rep.rows = self.store.save_blocks(blocks.rows)
-            self.store.save_block_index(index_rows)
-        rep.updated = len(index_rows)
-        rep.note = ", ".join(blocks.categories) or "no boards"
-        if index_rows:
-            rep.note += f"; {len(index_rows)} BlockIndex rows"
-        return set(blocks.categories)
-
-    def _web_blocks(self, rep: KindReport, skip: set[str]) -> None:
-        """Industry, concept and region boards from Eastmoney for the categories the install did not give."""
-        from hikyuu_live.config import config_home
-
-        base = Path(self.options.download_dir).parent if self.options.download_dir else config_home() / "downloads"
-        boards = EastmoneyBoards(base, self.options.boards)
-        done = []
-        for category in (c for c in CATEGORIES if c not in skip):
-            if self.stop.is_set():
-                self.report.interrupted = True
-                break
-            try:
-                rows = boards.import_category(category, rep, stop=self.stop.is_set)
-            except BoardSourceError as e:
-                rep.failed.append((category, str(e)))
-                continue
-            rep.stocks += len({r[2] for r in rows})
-            if rows and not self.options.dry_run:
-                rep.rows += self.store.save_blocks(rows)
-            done.append(category)
-        if done:
-            rep.note = (rep.note + "; " if rep.note else "") + "Eastmoney: " + ", ".join(done)
 
     # ------------------------------------------------------------------ weights
     def _weights(self) -> KindReport:
