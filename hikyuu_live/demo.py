@@ -43,7 +43,7 @@ def _import_history(tmp: Path, env: dict[str, str], timeout_s: float) -> str | N
 
     generate_default_config(Path(env["HKU_HOME"]), tmp / "stock")
     done = subprocess.run([sys.executable, "-m", "hikyuu_live.gui.importdata", "--tdx-dir", str(VIPDOC),
-                           "--progress", "none"], env=env, cwd=ROOT, capture_output=True, text=True,
+                           "--progress", "none", "--offline"], env=env, cwd=ROOT, capture_output=True, text=True,
                           timeout=timeout_s)
     total = re.search(r"^total: (.*)$", done.stdout, re.M)
     if done.returncode != 0 or total is None:

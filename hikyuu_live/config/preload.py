@@ -4,9 +4,9 @@ The same section appears in ``hikyuu.ini`` (read by Hikyuu's C++ core and our st
 ``importdata-gui.ini`` (the GUI's copy, written into ``hikyuu.ini`` on save). Defaults are the
 template's: flags off except ``day`` (``hikyuu.ini``) or ``day``/``week``/``month``
 (``importdata-gui.ini``); maxima 100000 for day..year and 5120 for minute types, time line and
-trades. The original GUI fell back to 4096 for minute maxima when rewriting ``hikyuu.ini`` and the C++
-core to 4096 for any missing maximum; 5120 is used everywhere here so one file never silently
-disagrees with the other.
+trades; ``0`` means no limit (every bar), as Hikyuu's GUI documents. The original GUI fell back to
+4096 for minute maxima when rewriting ``hikyuu.ini`` and the C++ core to 4096 for any missing maximum;
+5120 is used everywhere here so one file never silently disagrees with the other.
 """
 
 from __future__ import annotations
@@ -54,7 +54,7 @@ class PreloadSection(Section):
         for name, value in self.flags.items():
             flags[name] = _checked(name, value, parse_bool)
         for name, count in self.maxima.items():
-            maxima[name] = _checked(f"{name}_max", count, lambda v: parse_int(v, 1))
+            maxima[name] = _checked(f"{name}_max", count, lambda v: parse_int(v, 0))  # 0 = no limit (Hikyuu)
         # copies, so a caller changing its dict later cannot change this frozen section
         object.__setattr__(self, "flags", flags)
         object.__setattr__(self, "maxima", maxima)

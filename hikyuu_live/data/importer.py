@@ -10,8 +10,11 @@ Resumable: the store commits every ``commit_every_s`` seconds and at the end of 
 moment (``kill -9`` included) loses only the uncommitted part and continues with no duplicates and no
 gaps. ``stop`` (Ctrl-C, SIGTERM) ends the run between two stocks with a last commit.
 
-Base info comes from what is imported plus the code rules: each stock gets its Hikyuu type, a name
-(kept from the store, else from the shipped code list), ``valid`` and its first day as start date; each
+Names, listings and delistings come first, from the source's list of the day (``names(market)``: the
+TDX network's security lists, or a TDX install's name files given as ``names``; see ``data.names``).
+Base info then comes from what is imported plus the code rules: each stock gets its Hikyuu type, a name
+(the day's list, else kept from the store, else the shipped code list), ``valid`` and its first day as
+start date; each
 market's ``lastDate`` is its index's newest day bar; holidays come from the list shipped in the package.
 """
 
@@ -23,10 +26,14 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from typing import Protocol
 
 import numpy as np
 
 from hikyuu_live.clock import EXCHANGE_TZ, Clock, LiveClock
+from hikyuu_live.data.kinds import KindReport
+from hikyuu_live.data.names import apply_names
+from hikyuu_live.errors import HikyuuLiveError
 from hikyuu_live.model.calendar import TradingCalendar
 from hikyuu_live.model.codes import StockType, classify, shipped_codes
 from hikyuu_live.model.kdata import KType
@@ -36,6 +43,12 @@ from hikyuu_live.store.baseinfo import HKU_TYPE, MARKET_ROWS, MARKETS, QUOTATION
 from hikyuu_live.tdx.base import BarSource, ImportJob
 
 log = logging.getLogger(__name__)
+
+
+class NameSource(Protocol):
+    """The day's list of a market (code -> name); None when this source has none for ``market``."""
+
+    def names(self, market: str) -> dict[str, str] | None: ...
 
 KTYPES = (KType.DAY, KType.MIN, KType.MIN5)
 DEFAULT_SINCE = {KType.DAY: date(1990, 12, 19), KType.MIN: date(2023, 9, 19), KType.MIN5: date(2023, 9, 19)}
@@ -50,6 +63,7 @@ class ImportOptions:
     since: dict[KType, date] = field(default_factory=lambda: dict(DEFAULT_SINCE))
     dry_run: bool = False  # read and validate, write nothing
     commit_every_s: float = 60.0
+    names: bool = True  # names, listings and delistings from the source's list first (``data.names``)
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,6 +96,7 @@ class ImportReport:
     quarantine: Quarantine = field(default_factory=Quarantine)
     stocks_saved: int = 0
     holidays_added: int = 0
+    names: KindReport | None = None
     interrupted: bool = False
     elapsed_s: float = 0.0
 
@@ -99,9 +114,11 @@ class Importer:
 
     def __init__(self, store: KDataStore, source: BarSource, options: ImportOptions | None = None, *,
                  clock: Clock | None = None, on_progress: Callable[[Progress], None] | None = None,
-                 stop: threading.Event | None = None) -> None:
+                 stop: threading.Event | None = None, names: NameSource | None = None) -> None:
         self.store = store
         self.source = source
+        self.name_source: NameSource | None = names or (source if callable(getattr(source, "names", None))
+                                                         else None)  # type: ignore[assignment]
         self.options = options or ImportOptions()
         self.clock = clock or LiveClock()
         self.on_progress = on_progress
@@ -113,6 +130,8 @@ class Importer:
         self._no_start: set[str] = set()  # stored bars but no Stock row (stock.db lost): find the first day
         self._newest: dict[str, np.datetime64] = {}  # code -> newest stored bar, in the unit being imported
         self._last_commit = time.monotonic()
+        self._named: set[str] = set()  # markets whose names were imported
+        self._changed_names = 0
 
     # ------------------------------------------------------------------ run
     def run(self) -> ImportReport:
@@ -121,6 +140,9 @@ class Importer:
         if not self.options.dry_run:
             self.report.holidays_added = self.store.save_holidays(TradingCalendar.shipped().holidays)
         self._known = {s.market_code: s for s in self.store.stock_records()}
+        if self.options.names and self.name_source is not None and not self.options.ktypes:
+            for market in self.options.markets:
+                self._import_names(self.name_source, market)
         for ktype in self.options.ktypes:
             for market in self.options.markets:
                 if self.stop.is_set():
@@ -131,12 +153,52 @@ class Importer:
         self.report.elapsed_s = time.monotonic() - t0
         return self.report
 
+    def _import_names(self, source: NameSource, market: str) -> None:
+        """One market's names, listings and delistings, before its first bars (so a network source reads
+        each market's list once, when that market's import begins)."""
+        self._named.add(market)
+        rep = self.report.names = self.report.names or KindReport("names")
+        t0 = time.monotonic()
+        today = ymd(now_naive(self.clock).date())
+        try:
+            listed = source.names(market)
+        except HikyuuLiveError as e:
+            rep.failed.append((market, str(e)))
+            log.warning("names of %s: %s", market, e)
+            return
+        if listed is None:
+            rep.skip(f"no list of {market} (name file missing)")
+            return
+        self._names.update({market + c: n for c, n in listed.items()})
+        ch = apply_names(list(self._known.values()), market, listed, self.options.types, today, self.options.codes)
+        rep.stocks += len(listed)
+        rep.updated += ch.renamed + ch.relisted
+        rep.rows += ch.listed
+        if ch.delisted:
+            rep.skipped[f"{market}: marked delisted (valid = 0)"] = ch.delisted
+        for m in ch.refused:
+            rep.skip(f"{m}: list shorter than half the stored stocks: none marked delisted")
+        bad = getattr(source, "bad", None)  # records a name file could not give (LocalNames)
+        if isinstance(bad, dict):
+            for key, reason in bad.get(market, []):
+                rep.reject(f"{market}:{key}", "name file", reason)
+        if ch.records and not self.options.dry_run:
+            self.store.save_stocks(ch.records)
+            self.store.commit()
+            for r in ch.records:
+                self._known[r.market_code] = r
+        self._changed_names += len(ch.records)
+        rep.note = f"{self._changed_names} stock rows changed" + (" (dry run)" if self.options.dry_run else "")
+        rep.elapsed_s += time.monotonic() - t0
+
     def _wanted(self, market: str, code: str) -> bool:
         if self.options.codes is not None and market + code not in self.options.codes:
             return False
         return classify(market, code) in self.options.types
 
     def _unit(self, market: str, ktype: KType) -> UnitReport:
+        if self.options.names and self.name_source is not None and market not in self._named:
+            self._import_names(self.name_source, market)
         t0 = time.monotonic()
         unit = UnitReport(market, ktype)
         listed = self.source.list_codes(market, ktype)

@@ -14,17 +14,21 @@ import logging
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 
 from hikyuu_live.clock import EXCHANGE_TZ, Clock, LiveClock
 from hikyuu_live.config import ImportIni
+from hikyuu_live.data.boards import import_blocks
+from hikyuu_live.data.em_blocks import BoardOptions
+from hikyuu_live.data.kinds import EXTRA_KINDS, KindReport
+from hikyuu_live.data.webdata import WebDataImporter, WebOptions
 from hikyuu_live.model.calendar import TradingCalendar
 from hikyuu_live.model.codes import StockType, classify
 from hikyuu_live.store.base import KDataStore
 from hikyuu_live.store.baseinfo import ymd
 from hikyuu_live.store.trades import TradeStore
-from hikyuu_live.tdx.blocks import read_blocks
+from hikyuu_live.tdx.gbbq import gbbq_path, read_gbbq
 from hikyuu_live.tdx.network.jobs import FinanceJob, TimeLineJob, TransJob, XdxrJob
 from hikyuu_live.tdx.network.pool import Outcome
 from hikyuu_live.tdx.network.source import DAY_FINAL_AT, NetworkSource, network_source
@@ -34,8 +38,10 @@ log = logging.getLogger(__name__)
 
 #: securities that have weights and trades (indices have neither)
 TRADED = frozenset(StockType) - {StockType.INDEX, StockType.OTHER}
-#: the original imports trades and time lines of A-share types only
+#: trades (分笔) of share types only
 TICK_TYPES = frozenset({StockType.A, StockType.STAR, StockType.GEM, StockType.BJ, StockType.B})
+#: time lines (分时) of every stock and fund type, indices, ETFs and funds included, as the original
+TIME_TYPES = TICK_TYPES | {StockType.INDEX, StockType.ETF, StockType.FUND}
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -45,6 +51,14 @@ class ExtrasOptions:
     trans: bool = False
     time: bool = False
     block: bool = True
+    hfinance: bool = False  # history finance (gpcw files): the original's "历史财务数据" ([finance] enable)
+    bond10: bool = False  # zh_bond10 from the web (the original runs it with every import)
+    holidays: bool = False  # holidays from the web (likewise)
+    # the web sources (bond yield, holidays, Eastmoney boards): off unless asked for (importdata turns them
+    # on unless --offline), so that a library call never reaches the internet by surprise
+    web: WebOptions = field(default_factory=lambda: WebOptions(offline=True))
+    boards: BoardOptions = field(default_factory=BoardOptions)
+    download_dir: str | None = None  # where downloaded gpcw zips are kept (default <config>/downloads/finance)
     trans_since: date = date(2023, 12, 11)
     time_since: date = date(2023, 12, 11)
     tdx_dir: str | None = None
@@ -58,37 +72,6 @@ class ExtrasOptions:
     def needs_trade_store(self) -> bool:
         """Trades, time lines and finance go to the ``TradeStore`` beside the bars."""
         return self.trans or self.time or self.finance
-
-
-@dataclass(slots=True)
-class KindReport:
-    kind: str
-    stocks: int = 0
-    rows: int = 0
-    updated: int = 0
-    unchanged: int = 0
-    skipped: dict[str, int] = field(default_factory=dict)
-    failed: list[tuple[str, str]] = field(default_factory=list)
-    note: str = ""
-    elapsed_s: float = 0.0
-
-    def skip(self, why: str, n: int = 1) -> None:
-        self.skipped[why] = self.skipped.get(why, 0) + n
-
-    def line(self) -> str:
-        parts = [f"{self.kind:<8} stocks={self.stocks} rows={self.rows}"]
-        if self.updated:
-            parts.append(f"updated={self.updated}")
-        if self.unchanged:
-            parts.append(f"unchanged={self.unchanged}")
-        parts.append(f"failed={len(self.failed)}")
-        parts.append(f"{self.elapsed_s:.1f}s")
-        out = [" ".join(parts) + (f"  ({self.note})" if self.note else "")]
-        out += [f"  skipped {n} x {why}" for why, n in sorted(self.skipped.items())]
-        out += [f"  failed: {mc}: {why}" for mc, why in self.failed[:20]]
-        if len(self.failed) > 20:
-            out.append(f"  failed: ... {len(self.failed) - 20} more")
-        return "\n".join(out)
 
 
 @dataclass(slots=True)
@@ -126,6 +109,7 @@ class ExtrasImporter:
         o = self.options
         steps: list[tuple[bool, Callable[[], KindReport]]] = [
             (o.block, self._blocks), (o.weight, self._weights), (o.finance, self._finance),
+            (o.hfinance, self._history_finance), (o.bond10, self._bond10), (o.holidays, self._holidays),
             (o.trans, lambda: self._days("trans")), (o.time, lambda: self._days("time"))]
         for wanted, step in steps:
             if not wanted:
@@ -135,7 +119,7 @@ class ExtrasImporter:
                 break
             t0 = time.monotonic()
             rep = step()
-            if rep.kind != "blocks" and rep.stocks == 0 and not rep.note:
+            if rep.kind not in ("blocks", "hfinance", "bond10", "holidays") and rep.stocks == 0 and not rep.note:
                 rep.note = "no stocks in the store yet: import bars first (stock rows come with them)"
             rep.elapsed_s = time.monotonic() - t0
             self.report.kinds.append(rep)
@@ -173,19 +157,10 @@ class ExtrasImporter:
 
     # ------------------------------------------------------------------ blocks
     def _blocks(self) -> KindReport:
-        rep = KindReport("blocks")
-        if not self.options.tdx_dir:
-            rep.note = "no TDX directory configured ([tdx] dir or --tdx-dir): block files not read"
-            return rep
-        blocks = read_blocks(self.options.tdx_dir)
-        for path in blocks.missing:
-            rep.skip(f"missing or unreadable: {path}")
-        if blocks.unknown_codes:
-            rep.skip("member codes of no known market", len(blocks.unknown_codes))
-        rep.stocks = len({r[2] for r in blocks.rows})
-        if blocks.rows and not self.options.dry_run:
-            rep.rows = self.store.save_blocks(blocks.rows)
-        rep.note = ", ".join(blocks.categories) or "no boards"
+        rep = import_blocks(self.store, self.options.tdx_dir, web=not self.options.web.offline,
+                            boards=self.options.boards, download_dir=self.options.download_dir,
+                            dry_run=self.options.dry_run, stop=self.stop)
+        self.report.interrupted |= self.stop.is_set()
         return rep
 
     # ------------------------------------------------------------------ weights
@@ -195,11 +170,10 @@ class ExtrasImporter:
         rep.stocks = len(codes)
         pending = [0]
 
-        def handle(outcome: Outcome) -> None:
-            mc = outcome.job.market + outcome.job.code
+        def save(mc: str, events: list[dict]) -> None:
             stored = self.store.weights(mc)
             last = _weight_row(stored[-1]) if stored else None
-            rows, updated = xdxr_to_weights(outcome.result, last)
+            rows, updated = xdxr_to_weights(events, last)
             if not rows and updated is None:
                 rep.unchanged += 1
                 return
@@ -213,9 +187,38 @@ class ExtrasImporter:
                 self.store.commit()
                 pending[0] = 0
 
-        self._run_jobs(rep, [XdxrJob(mc[:2], mc[2:]) for mc in codes], handle)
+        if self.source is None and self.options.tdx_dir:
+            self._local_weights(rep, codes, save)
+        else:
+            self._run_jobs(rep, [XdxrJob(mc[:2], mc[2:]) for mc in codes],
+                           lambda o: save(o.job.market + o.job.code, o.result))
         self.store.commit()
         return rep
+
+    def _local_weights(self, rep: KindReport, codes: list[str], save: Callable[[str, list[dict]], None]) -> None:
+        """The install's own gbbq file (``tdx.gbbq``): weights with no network."""
+        assert self.options.tdx_dir is not None
+        path = gbbq_path(self.options.tdx_dir)
+        if not path.is_file():
+            rep.note = f"no {path}: set [pytdx] enable = True to import weights from the TDX network"
+            rep.skip("no weight source", len(codes))
+            return
+        try:
+            events = read_gbbq(path)
+        except (OSError, ValueError) as e:
+            rep.failed.append((str(path), str(e)))
+            return
+        rep.note = f"from {path}"
+        for key, why in events.bad:
+            rep.reject(key, "gbbq", why)
+        for mc in codes:
+            if self.stop.is_set():
+                self.report.interrupted = True
+                break
+            try:
+                save(mc, events.by_stock.get(mc, []))
+            except ValueError as e:
+                rep.failed.append((mc, str(e)))
 
     # ------------------------------------------------------------------ finance
     def _finance(self) -> KindReport:
@@ -223,6 +226,10 @@ class ExtrasImporter:
         trades = self.trades
         codes = self._stocks(TRADED - {StockType.ETF, StockType.FUND, StockType.BOND})
         rep.stocks = len(codes)
+        if self.source is None:
+            rep.note = "current finance comes from the TDX network: set [pytdx] enable = True beside the local install"
+            rep.skip("no TDX network source", len(codes))
+            return rep
         if trades is None and not self.options.dry_run:
             rep.skip("no trade store opened for current finance", len(codes))
             return rep
@@ -245,11 +252,31 @@ class ExtrasImporter:
                 rep.skip("no Stock row to attach finance to", len(rows) - rep.rows)
         return rep
 
+    # ------------------------------------------------------------------ history finance
+    def _history_finance(self) -> KindReport:
+        from hikyuu_live.data.finance_history import HistoryFinanceImporter
+
+        o = self.options
+        down = o.download_dir or "downloads/finance"
+        return HistoryFinanceImporter(self.store, download_dir=down, tdx_dir=o.tdx_dir, network=self.source,
+                                      dry_run=o.dry_run, stop=self.stop).run()
+
+    # ------------------------------------------------------------------ web: bond yields and holidays
+    def _web(self) -> WebDataImporter:
+        today = self.clock.now().astimezone(EXCHANGE_TZ).date()
+        return WebDataImporter(self.store, replace(self.options.web, dry_run=self.options.dry_run), today=today)
+
+    def _bond10(self) -> KindReport:
+        return self._web().bond10()
+
+    def _holidays(self) -> KindReport:
+        return self._web().holidays()
+
     # ------------------------------------------------------------------ trades and time lines
     def _days(self, kind: str) -> KindReport:
         rep = KindReport(kind)
         trades = self.trades
-        codes = self._stocks(TICK_TYPES)
+        codes = self._stocks(TICK_TYPES if kind == "trans" else TIME_TYPES)
         rep.stocks = len(codes)
         if trades is None and not self.options.dry_run:
             rep.skip(f"no trade store opened for {kind}", len(codes))
@@ -315,21 +342,34 @@ def _weight_dict(r: WeightRow) -> dict[str, float]:
 
 
 def extras_plan(cfg: ImportIni, *, bar_source: object, tdx_dir: str | None, codes: frozenset[str] | None,
-                ignore_kdata: bool, dry_run: bool) -> tuple[ExtrasOptions, NetworkSource | None]:
-    """Options from ``importdata-gui.ini`` and the network source to use (the bar source when it is the
-    network; else a new one when ``[pytdx] enable`` asks for it or no local TDX source is used).
+                ignore_kdata: bool, dry_run: bool, only: frozenset[str] | None = None,
+                download_dir: str | None = None, local_install: bool = False, offline: bool = False
+                ) -> tuple[ExtrasOptions, NetworkSource | None]:
+    """Options from ``importdata-gui.ini`` (or ``--only``) and the network source to use (the bar source
+    when it is the network; else a new one when ``[pytdx] enable`` asks for it or no local TDX source is
+    used).
 
+    As in the original, ``[weight] enable`` imports weights and current finance (``stkfinance``) and
+    ``[finance] enable`` (the GUI's "历史财务数据") imports history finance (``HistoryFinance``).
     ``--ignore-kdata`` turns trades and time lines off like bars (the original's rule); weights, finance
-    and blocks still run. Blocks need a TDX directory (``--tdx-dir`` or ``[tdx] dir``).
+    and blocks still run. Blocks and local history finance need a TDX directory (``--tdx-dir`` or
+    ``[tdx] dir``).
     """
-    opts = ExtrasOptions(weight=cfg.weight.enable, finance=cfg.finance.enable, block=cfg.block.enable,
-                         trans=cfg.ktype.trans and not ignore_kdata, time=cfg.ktype.time and not ignore_kdata,
+    if only is not None:
+        want = {k: k in only for k in EXTRA_KINDS}
+    else:
+        want = {"weight": cfg.weight.enable, "finance": cfg.weight.enable, "hfinance": cfg.finance.enable,
+                "blocks": cfg.block.enable, "trans": cfg.ktype.trans and not ignore_kdata,
+                "time": cfg.ktype.time and not ignore_kdata, "bond10": True, "holidays": True}
+    opts = ExtrasOptions(weight=want["weight"], finance=want["finance"], hfinance=want["hfinance"],
+                         block=want["blocks"], trans=want["trans"], time=want["time"],
                          trans_since=cfg.ktype.trans_start_date, time_since=cfg.ktype.time_start_date,
-                         tdx_dir=tdx_dir or cfg.tdx.dir, codes=codes, dry_run=dry_run)
+                         tdx_dir=tdx_dir or cfg.tdx.dir, codes=codes, dry_run=dry_run, download_dir=download_dir,
+                         bond10=want["bond10"], holidays=want["holidays"], web=WebOptions(offline=offline))
     if isinstance(bar_source, NetworkSource):
         return opts, bar_source
-    wants_network = opts.weight or opts.finance or opts.trans or opts.time
-    local_bars = bar_source is not None and getattr(bar_source, "name", "") == "tdx"
-    if wants_network and (cfg.pytdx.enable or not local_bars):
+    wants_network = opts.weight or opts.finance or opts.trans or opts.time or opts.hfinance
+    local = local_install or (bar_source is not None and getattr(bar_source, "name", "") == "tdx")
+    if wants_network and (cfg.pytdx.enable or not local):
         return opts, network_source(cfg)
     return opts, None

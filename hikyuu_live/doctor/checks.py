@@ -51,27 +51,38 @@ class DoctorContext:
     calendar: TradingCalendar = field(default_factory=TradingCalendar.shipped)
     hikyuu: HikyuuIni | None = None
     imports: ImportIni | None = None
+    hikyuu_file: Path | None = None  # ``--config FILE``: this file, not ``home/hikyuu.ini``
 
 
 Check = Callable[[DoctorContext], CheckResult]
 
 
 def check_config(ctx: DoctorContext) -> CheckResult:
+    """``hikyuu.ini`` (or the file ``--config`` names) and ``importdata-gui.ini`` beside it. A file given by
+    name may stand alone, as Hikyuu's example configs do: a missing importdata-gui.ini is then noted,
+    not a failure, and the collector settings take their defaults."""
     problems = []
-    for name in (HIKYUU_INI, IMPORT_INI):
-        path = ctx.home / name
+    hk_path = ctx.hikyuu_file or ctx.home / HIKYUU_INI
+    try:
+        ctx.hikyuu = load_hikyuu_ini(hk_path)
+    except ConfigError as e:
+        problems.append(str(e))
+    imp_path = hk_path.parent / IMPORT_INI
+    note = ""
+    if ctx.hikyuu_file is not None and not imp_path.exists():
+        ctx.imports = ImportIni()
+        note = f"; no {IMPORT_INI} beside it (collector settings default)"
+    else:
         try:
-            if name == HIKYUU_INI:
-                ctx.hikyuu = load_hikyuu_ini(path)
-            else:
-                ctx.imports = load_import_ini(path)
+            ctx.imports = load_import_ini(imp_path)
         except ConfigError as e:
             problems.append(str(e))
     if problems:
         return CheckResult("config", Status.FAILED, "; ".join(problems),
                            f"create defaults with `hikyuu_doctor --init --config {ctx.home}` (or HikyuuTDX), "
                            "then fix the named key")
-    return CheckResult("config", Status.OK, f"{ctx.home / HIKYUU_INI} and {IMPORT_INI} are valid")
+    return CheckResult("config", Status.OK, f"{hk_path} and {IMPORT_INI} are valid" if not note
+                       else f"{hk_path} is valid{note}")
 
 
 def check_store(ctx: DoctorContext) -> CheckResult:

@@ -1,8 +1,9 @@
 """What the collectors poll and when: the code universe and the trading calendar, from the configured store.
 
 The universe is every valid A-share, ChiNext, STAR, BJ, index and ETF code of the store's base info (the
-``Stock`` table ``importdata`` fills) when the store described by ``hikyuu.ini`` exists and has any, else the
-list shipped in the package (``model/codes_a.csv``). The calendar is the shipped holiday list joined with
+``Stock`` table ``importdata`` fills) when the store described by ``hikyuu.ini`` exists and has any (with
+``[kdata] type = tdx``, the TDX install's own stocks, read-only), else the list shipped in the package
+(``model/codes_a.csv``). The calendar is the shipped holiday list joined with
 the store's ``Holiday`` table and with ``<config home>/holidays.txt`` when present.
 
 A store that cannot be reached (database down, unreadable file) is not a reason to stop collecting
@@ -20,7 +21,14 @@ from pathlib import Path
 
 from hikyuu_live.config.holidays import HOLIDAYS_FILE, load_calendar
 from hikyuu_live.model.calendar import TradingCalendar
-from hikyuu_live.model.codes import COLLECTED_TYPES, CodeInfo, StockType, shipped_codes, universe
+from hikyuu_live.model.codes import (
+    COLLECTED_TYPES,
+    CodeInfo,
+    StockType,
+    shipped_codes,
+    shipped_codes_date,
+    universe,
+)
 
 log = logging.getLogger(__name__)
 
@@ -47,6 +55,8 @@ def _store_base_info(home: Path, types: frozenset[StockType]) -> tuple[list[Code
     if not path.is_file():
         return None
     cfg = load_hikyuu_ini(path)
+    if cfg.kdata.type == "tdx":  # Hikyuu reads bars straight from a TDX install: its stocks are the universe
+        return _tdx_base_info(cfg.kdata.dir, types)
     from hikyuu_live.store import open_store, store_options
 
     name, options = store_options(cfg)
@@ -69,6 +79,16 @@ def _store_base_info(home: Path, types: frozenset[StockType]) -> tuple[list[Code
         store.close()
 
 
+def _tdx_base_info(vipdoc: str | None, types: frozenset[StockType]) -> tuple[list[CodeInfo], list[date], str] | None:
+    from hikyuu_live.tdx.readonly import TdxHistory
+
+    if not vipdoc or not Path(vipdoc).expanduser().is_dir():
+        log.warning("[kdata] type = tdx but dir %s does not exist: using the shipped code list", vipdoc)
+        return None
+    history = TdxHistory(Path(vipdoc).expanduser())
+    return universe(history, types), [], history.describe()
+
+
 def load_market_info(home: Path, *, types: frozenset[StockType] = COLLECTED_TYPES) -> MarketInfo:
     """The universe and calendar for collectors whose config lives in ``home``; see the module docstring."""
     calendar = _calendar(home)
@@ -81,4 +101,7 @@ def load_market_info(home: Path, *, types: frozenset[StockType] = COLLECTED_TYPE
             return MarketInfo(codes, calendar, f"store {where}")
         log.info("%s has no stocks yet (run importdata): using the shipped code list", where)
     codes = [c for c in shipped_codes() if c.type in types]
+    described = shipped_codes_date()
+    log.warning("collecting the shipped code list (%d codes as listed on %s): stocks listed since are missed "
+                "until importdata fills the store", len(codes), described or "an unknown date")
     return MarketInfo(codes, calendar, "shipped code list")

@@ -147,6 +147,8 @@ class MainWindow(QMainWindow):
         out: dict[str, dict[str, object]] = {s: dict(cp.items(s)) for s in ("block", "baseinfo", "kdata")}
         out["hikyuu"] = {k: v for k, v in cp.items("hikyuu") if k in ("tmpdir", "datadir")}
         out["preload"] = dict(updates.get("preload", {}))
+        if "lazy_preload" in updates:  # the original writes [lazy_preload] enable as [hikyuu] lazy_preload
+            out["hikyuu"]["lazy_preload"] = updates["lazy_preload"].get("enable", False)
         if "collect" in updates and updates["collect"].get("ipc_address"):
             out["hikyuu"]["quotation_server"] = updates["collect"]["ipc_address"]
         return out

@@ -1,17 +1,20 @@
-"""importdata: import bar history into the store of importdata-gui.ini (HDF5, MySQL or ClickHouse).
+"""importdata: import history and base data into the store of importdata-gui.ini (HDF5, MySQL or ClickHouse).
 
 Reads ``importdata-gui.ini`` from the config folder (``--config``, else ``$HKU_HOME``, else
 ``~/.hikyuu``), writing defaults first when it is missing. Bars come from a TDX install's files when
 ``[tdx] enable`` is set or ``--tdx-dir`` is given, else from the TDX network (``[pytdx]``). The import
 is incremental from each stock's newest stored bar and can be stopped at any moment (Ctrl-C, kill,
 even kill -9): what was committed stays, nothing is corrupted, and the next run continues where it
-stopped. Bad bars are not stored; they are listed in a quarantine CSV.
+stopped. Bad bars are not stored; they are listed in a quarantine CSV. Besides bars: names and delistings,
+weights, current and history finance, boards, trades, time lines, the bond yield and holidays (each kind
+by name with --only; docs/importdata.md).
 
 Examples::
 
     importdata                                   # what importdata-gui.ini says
     importdata --tdx-dir /mnt/c/new_tdx --only day
     importdata --codes SH600000,SZ000001 --dry-run
+    importdata --only names,weight,hfinance,blocks --tdx-dir /mnt/c/new_tdx --offline
     importdata --init                            # write default config files and exit
 
 Exit codes: 0 done; 2 bad config or arguments; 3 store unreachable; 4 no bar source (missing TDX
@@ -27,12 +30,14 @@ import logging
 import sys
 import threading
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 from hikyuu_live.clock import EXCHANGE_TZ
 from hikyuu_live.config import IMPORT_INI, ImportIni, config_home, generate_default_config, load_import_ini
 from hikyuu_live.data.importer import Importer, ImportOptions
-from hikyuu_live.data.quarantine import write_quarantine_csv
+from hikyuu_live.data.kinds import BASE_KINDS, EXTRA_KINDS, KIND_HELP
+from hikyuu_live.data.quarantine import write_kind_quarantine_csv, write_quarantine_csv
 from hikyuu_live.errors import ConfigError, HikyuuLiveError, SourceError, StoreError, StoreUnavailable
 from hikyuu_live.gui.common import EXIT_FAILURE, EXIT_OK, EXIT_USAGE, setup_logging, stop_on_signals
 from hikyuu_live.gui.import_progress import make_progress, summary
@@ -59,10 +64,15 @@ def build_parser() -> argparse.ArgumentParser:
     ap.add_argument("--config", metavar="PATH", help="config folder (or a file in it); default $HKU_HOME or ~/.hikyuu")
     ap.add_argument("--init", action="store_true", help="write default hikyuu.ini / importdata-gui.ini where missing, "
                                                         "then exit")
+    ap.add_argument("--data-dir", metavar="DIR", help="with --init: the data directory the new files name "
+                                                      "(default ~/stock, c:\\stock on Windows)")
     ap.add_argument("--ignore-kdata", action="store_true", help="import no bars (base info and holidays only)")
-    ap.add_argument("--only", metavar="TYPES", help="comma list of day, min, min5 (default: [ktype] of the ini)")
+    ap.add_argument("--only", metavar="KINDS", help="comma list of what to import (default: what the ini enables): "
+                    + "; ".join(f"{k} = {v}" for k, v in KIND_HELP.items()))
     ap.add_argument("--codes", metavar="CODES", help="comma list of market codes, e.g. SH600000,SZ000001")
     ap.add_argument("--dry-run", action="store_true", help="read and validate, write nothing")
+    ap.add_argument("--offline", action="store_true", help="no web sources: the bond yield and holidays come "
+                    "from the lists shipped in the package, boards only from the TDX install")
     ap.add_argument("--tdx-dir", metavar="DIR", help="import from this TDX install (or its vipdoc folder)")
     ap.add_argument("--commit-every", type=float, default=60.0, metavar="SECONDS",
                     help="commit at least this often (default 60); a kill loses at most this much work")
@@ -78,10 +88,7 @@ def _options(args: argparse.Namespace, cfg: ImportIni) -> ImportOptions:
     if args.ignore_kdata:
         ktypes: tuple[KType, ...] = ()
     elif args.only:
-        try:
-            ktypes = tuple(ONLY[t.strip().lower()] for t in args.only.split(",") if t.strip())
-        except KeyError as e:
-            raise ConfigError(f"--only takes {', '.join(ONLY)}", key="--only", value=args.only) from e
+        ktypes = tuple(ONLY[k] for k in ONLY if k in only_kinds(args.only))
     else:
         ktypes = tuple(k for name, k in ONLY.items() if getattr(cfg.ktype, name))
     codes = None
@@ -93,8 +100,22 @@ def _options(args: argparse.Namespace, cfg: ImportIni) -> ImportOptions:
     types = frozenset().union(*(QUOTATION_TYPES[q] for q in ("stock", "fund") if getattr(cfg.quotation, q)))
     k = cfg.ktype
     since = {KType.DAY: k.day_start_date, KType.MIN: k.min_start_date, KType.MIN5: k.min5_start_date}
+    only = only_kinds(args.only)
     return ImportOptions(ktypes=ktypes, types=types, codes=codes, since=since, dry_run=args.dry_run,
-                         commit_every_s=max(0.0, args.commit_every))
+                         commit_every_s=max(0.0, args.commit_every), names=only is None or "names" in only)
+
+
+def only_kinds(text: str | None) -> frozenset[str] | None:
+    """The kinds of ``--only`` (None when not given); ``ConfigError`` naming the unknown ones."""
+    if text is None:
+        return None
+    kinds = frozenset(t.strip().lower() for t in text.split(",") if t.strip())
+    unknown = sorted(kinds - set(ONLY) - set(BASE_KINDS) - set(EXTRA_KINDS))
+    if unknown or not kinds:
+        raise ConfigError(f"--only takes {', '.join([*ONLY, *BASE_KINDS, *EXTRA_KINDS])}; unknown: "
+                          f"{', '.join(unknown)}",
+                          key="--only", value=text)
+    return kinds
 
 
 def _source(args: argparse.Namespace, cfg: ImportIni) -> BarSource:
@@ -119,8 +140,11 @@ def _source(args: argparse.Namespace, cfg: ImportIni) -> BarSource:
 def run(args: argparse.Namespace) -> int:
     home = config_home(args.config)
     path = home / IMPORT_INI
+    if args.data_dir and not args.init:
+        raise ConfigError("--data-dir goes with --init (the data directory of existing files is in the ini)",
+                          key="--data-dir", value=args.data_dir)
     if args.init or not path.exists():
-        hk, imp = generate_default_config(home)
+        hk, imp = generate_default_config(home, Path(args.data_dir) if args.data_dir else None)
         log.info("config files: %s, %s", hk, imp)
         if args.init:
             print(f"config files ready: {hk} {imp}")
@@ -134,15 +158,18 @@ def run(args: argparse.Namespace) -> int:
     stop_on_signals(stop)
     progress = make_progress(args.progress)
     extras = net = None
+    names = _name_source(args, cfg, source) if options.names else None
     try:
         with store:
-            report = Importer(store, source, options, on_progress=progress, stop=stop).run()
+            report = Importer(store, source, options, on_progress=progress, stop=stop, names=names).run()
             if not report.interrupted:  # weights, finance, trades, time lines, blocks
                 # the TDX network part needs the ``tdx`` extra (pytdx): imported only now (see gui/launch.py)
                 from hikyuu_live.data.netextras import ExtrasImporter, extras_plan
 
                 plan, net = extras_plan(cfg, bar_source=source, tdx_dir=args.tdx_dir, codes=options.codes,
-                                        ignore_kdata=args.ignore_kdata, dry_run=args.dry_run)
+                                        ignore_kdata=args.ignore_kdata, dry_run=args.dry_run,
+                                        only=only_kinds(args.only), download_dir=str(download_dir(cfg, home)),
+                                        local_install=bool(args.tdx_dir or cfg.tdx.enable), offline=args.offline)
                 wants_trades = plan.needs_trade_store and net is not None and not args.dry_run
                 trades = make_trade_store(name, **store_kw) if wants_trades else None
                 with trades if trades is not None else contextlib.nullcontext():
@@ -153,7 +180,11 @@ def run(args: argparse.Namespace) -> int:
         source.close()
         if net is not None and net is not source:
             net.close()
+        if callable(getattr(names, "close", None)):
+            names.close()
     print(summary(report), flush=True)
+    if report.names is not None:
+        print(report.names.line(), flush=True)
     if extras is not None:
         print(extras.describe(), flush=True)
         report.interrupted |= extras.interrupted
@@ -165,7 +196,36 @@ def run(args: argparse.Namespace) -> int:
         stamp = datetime.now(EXCHANGE_TZ).strftime("%Y%m%d-%H%M%S")
         out = write_quarantine_csv(report.quarantine, args.quarantine or home / "quarantine" / f"import-{stamp}.csv")
         print(f"rejected bars: {out}", flush=True)
+    kinds = [*([report.names] if report.names else []), *(extras.kinds if extras is not None else [])]
+    if kinds:
+        stamp = datetime.now(EXCHANGE_TZ).strftime("%Y%m%d-%H%M%S")
+        kinds_out = write_kind_quarantine_csv(kinds, home / "quarantine" / f"import-{stamp}-rows.csv")
+        if kinds_out is not None:
+            print(f"rejected rows: {kinds_out}", flush=True)
     return EXIT_INTERRUPTED if report.interrupted else EXIT_OK
+
+
+def _name_source(args: argparse.Namespace, cfg: ImportIni, source: object) -> Any:
+    """The day's security list: the bar source's own (the network's), else the TDX install's name files,
+    else (no bars imported, no install) a network source of its own (``importdata --only names``)."""
+    if callable(getattr(source, "names", None)):
+        return None  # the Importer asks the bar source
+    tdx_dir = args.tdx_dir or (cfg.tdx.dir if cfg.tdx.enable else None)
+    if tdx_dir:
+        from hikyuu_live.tdx.names import LocalNames
+
+        return LocalNames(tdx_dir)
+    if only_kinds(args.only) is not None and "names" in (only_kinds(args.only) or ()):
+        module, factory = SOURCES["pytdx"].split(":")
+        return getattr(importlib.import_module(module), factory)(cfg)
+    return None
+
+
+def download_dir(cfg: ImportIni, home: Path) -> Path:
+    """Where downloaded TDX files are kept: ``<[hdf5] dir>/downloads/finance`` as the original does for an
+    HDF5 store, else ``<config folder>/downloads/finance``."""
+    base = Path(cfg.hdf5.dir) if cfg.backend == "hdf5" else home
+    return base / "downloads" / "finance"
 
 
 class _NoSource:

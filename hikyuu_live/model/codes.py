@@ -6,8 +6,9 @@ indices; SZ 00x main board, 30x ChiNext, 399 indices, 159 ETFs, 16 LOFs, 18 fund
 BJ 43/83/87/88/92 shares, 899 indices.
 
 ``universe()`` is what collectors poll: the store's valid stocks when a store is given, else the list
-shipped in ``codes_a.csv``. That shipped list is generated (``scripts/make_codes.py``): it keeps the
-collectors and demos working before any import, but the real universe comes from ``importdata``.
+shipped in ``codes_a.csv``: real listed codes with their real names, built by ``scripts/make_codes.py``
+from a real code list, whose first line says the date it describes (``shipped_codes_date()``). It keeps
+the collectors and demos working before any import; the current universe comes from ``importdata``.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from __future__ import annotations
 import csv
 import enum
 from dataclasses import dataclass
+from datetime import date
 from importlib import resources
 from typing import Protocol
 
@@ -59,6 +61,21 @@ def classify(market: str, code: str) -> StockType:
     return StockType.OTHER
 
 
+def share_market(code: str) -> str | None:
+    """The exchange of a listed company's code by the exchanges' numbering, for lists that carry no market
+    (finance files, board members): Shanghai 6xxxxx and B shares 900xxx; Shenzhen 0xxxxx, 2xxxxx (B) and
+    3xxxxx; Beijing 4xxxxx, 8xxxxx and 920xxx. None for anything else."""
+    if not (len(code) == 6 and code.isdigit()):
+        return None
+    if code.startswith(("6", "900")):
+        return "SH"
+    if code.startswith(("0", "2", "3")):
+        return "SZ"
+    if code.startswith(("4", "8", "92")):
+        return "BJ"
+    return None
+
+
 def price_tick(market: str, code: str) -> float:
     return 0.001 if classify(market, code) in FUND_TYPES else 0.01
 
@@ -83,10 +100,24 @@ class BaseInfoSource(Protocol):
         ...
 
 
+def _shipped_text() -> str:
+    return resources.files("hikyuu_live.model").joinpath("codes_a.csv").read_text(encoding="utf-8")
+
+
 def shipped_codes() -> list[CodeInfo]:
-    text = resources.files("hikyuu_live.model").joinpath("codes_a.csv").read_text(encoding="utf-8")
-    rows = csv.DictReader(text.splitlines())
+    rows = csv.DictReader(line for line in _shipped_text().splitlines() if not line.startswith("#"))
     return [CodeInfo(r["market"], r["code"], r["name"], classify(r["market"], r["code"])) for r in rows]
+
+
+def shipped_codes_date() -> date | None:
+    """The date the shipped list describes (its first line ``# describes YYYY-MM-DD; ...``)."""
+    first = _shipped_text().split("\n", 1)[0]
+    if first.startswith("# describes "):
+        try:
+            return date.fromisoformat(first.removeprefix("# describes ")[:10])
+        except ValueError:
+            return None
+    return None
 
 
 def universe(store: BaseInfoSource | None = None, types: frozenset[StockType] = COLLECTED_TYPES) -> list[CodeInfo]:

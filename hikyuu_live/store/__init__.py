@@ -14,6 +14,7 @@ import logging
 from typing import Any
 
 from hikyuu_live.config import HikyuuIni, ImportIni
+from hikyuu_live.config.paths import resolve_path
 from hikyuu_live.errors import ConfigError
 from hikyuu_live.registry import load_registered
 from hikyuu_live.store.base import KDataStore, StoreCheck, StoreStats, split_code
@@ -54,8 +55,10 @@ def store_options(cfg: HikyuuIni | ImportIni) -> tuple[str, dict[str, Any]]:
         directory = cfg.hikyuu.datadir
         if not directory:
             raise ConfigError("no data directory", file=str(cfg.path or ""), section="hikyuu", key="datadir")
-        files = {k: v for k, v in kd.files.items() if k[:3] in ("sh_", "sz_", "bj_")}
-        return name, {"directory": directory, "files": files, "db": cfg.baseinfo.db}
+        # paths as Hikyuu reads them: ``\`` is a separator too (a config written on Windows works here)
+        files = {k: str(resolve_path(v)) for k, v in kd.files.items() if k[:3] in ("sh_", "sz_", "bj_")}
+        db = str(resolve_path(cfg.baseinfo.db)) if cfg.baseinfo.db else cfg.baseinfo.db
+        return name, {"directory": str(resolve_path(directory)), "files": files, "db": db}
     if name == "mysql":
         return name, {"host": kd.host or "127.0.0.1", "port": kd.port or 3306, "user": kd.usr or "root",
                       "password": kd.pwd or ""}

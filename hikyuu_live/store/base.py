@@ -371,6 +371,50 @@ class KDataStore:
             self._replace_blocks(cat, [r for r in rows if r[0] == cat])
         return len(rows)
 
+    def block_index(self) -> list[tuple[str, str, str]]:
+        """(category, board name, index market code) rows of Hikyuu's ``BlockIndex``."""
+        self.open()
+        return self._block_index()
+
+    def save_block_index(self, rows: Iterable[tuple[str, str, str]]) -> int:
+        """Replace the ``BlockIndex`` rows of every category that appears in ``rows``."""
+        self.open()
+        rows = [(cat, name, split_code(mc)[0] + mc[-6:]) for cat, name, mc in rows]
+        for cat in sorted({r[0] for r in rows}):
+            self._replace_block_index(cat, [r for r in rows if r[0] == cat])
+        return len(rows)
+
+    def history_finance_files(self) -> dict[int, int]:
+        """File date (YYYYMMDD) -> rows stored, of Hikyuu's ``HistoryFinance``."""
+        self.open()
+        return self._history_finance_files()
+
+    def save_history_finance(self, file_date: int, rows: Sequence[tuple[str, int, bytes]]) -> int:
+        """Replace the rows of one TDX finance file: (market code, report date, raw float32 values)."""
+        self.open()
+        checked = [(split_code(mc)[0] + mc[-6:], int(rd), bytes(v)) for mc, rd, v in rows]
+        self._replace_history_finance(int(file_date), checked)
+        return len(checked)
+
+    def history_finance(self, code: str) -> list[tuple[int, int, bytes]]:
+        """(file date, report date, raw values) of a stock, by report date."""
+        self.open()
+        market, c = split_code(code)
+        return self._history_finance(market + c)
+
+    def zh_bond10(self) -> list[tuple[int, int]]:
+        """(YYYYMMDD, yield x 10000) rows of Hikyuu's ``zh_bond10``, oldest first."""
+        self.open()
+        return self._zh_bond10()
+
+    def save_zh_bond10(self, rows: Iterable[tuple[int, int]]) -> int:
+        """Replace the rows dated on or after the first of ``rows``; returns how many were written."""
+        self.open()
+        out = sorted({int(d): int(v) for d, v in rows}.items())
+        if out:
+            self._replace_zh_bond10(out)
+        return len(out)
+
     # ------------------------------------------------------------------ helpers
     def _count_read(self, bars: np.ndarray) -> None:
         self.stats.reads += 1
@@ -452,6 +496,27 @@ class KDataStore:
     def _replace_blocks(self, category: str, rows: list[tuple[str, str, str]]) -> None:
         raise NotImplementedError
 
+    def _block_index(self) -> list[tuple[str, str, str]]:
+        raise NotImplementedError
+
+    def _replace_block_index(self, category: str, rows: list[tuple[str, str, str]]) -> None:
+        raise NotImplementedError
+
+    def _history_finance_files(self) -> dict[int, int]:
+        raise NotImplementedError
+
+    def _replace_history_finance(self, file_date: int, rows: list[tuple[str, int, bytes]]) -> None:
+        raise NotImplementedError
+
+    def _history_finance(self, market_code: str) -> list[tuple[int, int, bytes]]:
+        raise NotImplementedError
+
+    def _zh_bond10(self) -> list[tuple[int, int]]:
+        raise NotImplementedError
+
+    def _replace_zh_bond10(self, rows: list[tuple[int, int]]) -> None:
+        raise NotImplementedError
+
 
 class BaseInfoByDelegate:
     """The base-info hooks of ``KDataStore`` answered by ``self._base``, an object with the same methods
@@ -492,6 +557,27 @@ class BaseInfoByDelegate:
 
     def _replace_blocks(self, category: str, rows: list[tuple[str, str, str]]) -> None:
         self._base.replace_blocks(category, rows)
+
+    def _block_index(self) -> list[tuple[str, str, str]]:
+        return self._base.block_index()
+
+    def _replace_block_index(self, category: str, rows: list[tuple[str, str, str]]) -> None:
+        self._base.replace_block_index(category, rows)
+
+    def _history_finance_files(self) -> dict[int, int]:
+        return self._base.history_finance_files()
+
+    def _replace_history_finance(self, file_date: int, rows: list[tuple[str, int, bytes]]) -> None:
+        self._base.replace_history_finance(file_date, rows)
+
+    def _history_finance(self, market_code: str) -> list[tuple[int, int, bytes]]:
+        return self._base.history_finance(market_code)
+
+    def _zh_bond10(self) -> list[tuple[int, int]]:
+        return self._base.zh_bond10()
+
+    def _replace_zh_bond10(self, rows: list[tuple[int, int]]) -> None:
+        self._base.replace_zh_bond10(rows)
 
 
 def _stored(ktype: KType | str) -> KType:

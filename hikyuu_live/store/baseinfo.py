@@ -12,6 +12,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from functools import cache
+from importlib import resources
 
 from hikyuu_live.model.codes import CODE_RULES, StockType, classify
 
@@ -130,3 +132,10 @@ def ymd(d: date) -> int:
 
 def from_ymd(n: int) -> date:
     return date(n // 10000, n // 100 % 100, n % 100)
+
+
+@cache
+def history_finance_fields() -> tuple[str, ...]:
+    """Hikyuu's ``HistoryFinanceField`` names, field 1 first (shipped beside this module)."""
+    text = resources.files(__package__).joinpath("history_finance_fields.txt").read_text(encoding="utf-8")
+    return tuple(line for line in text.splitlines() if line and not line.startswith("#"))

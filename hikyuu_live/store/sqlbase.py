@@ -26,6 +26,7 @@ from hikyuu_live.store.baseinfo import (
     StockRecord,
     StockTypeRecord,
     code_rule_rows,
+    history_finance_fields,
 )
 
 log = logging.getLogger(__name__)
@@ -116,7 +117,11 @@ def _tables(d: Dialect) -> dict[str, str]:
 _INDEXES = (("ix_stock_market_code", "Stock", "`marketid`, `code`"),
             ("ix_stkweight_stock_date", "stkWeight", "`stockid`, `date`"),
             ("ix_holiday_date", "Holiday", "`date`"),
-            ("ix_block_category", "block", "`category`"))
+            ("ix_block_category", "block", "`category`"),
+            ("ix_blockindex_category", "BlockIndex", "`category`"),
+            ("ix_zh_bond10_date", "zh_bond10", "`date`"),
+            ("ix1_on_history_finance", "HistoryFinance", "`file_date`"),
+            ("ix2_on_history_finance", "HistoryFinance", "`market_code`, `report_date`"))
 
 
 def execute(con: Any, sql: str, params: tuple | list = (), many: list[tuple] | None = None) -> list[tuple]:
@@ -197,6 +202,9 @@ class SqlBaseInfo(LazyConnection):
             self._many(f"INSERT INTO {d.t('CodeRuleType')} (`id`, `marketid`, `codepre`, `type`, `description`) "
                        f"VALUES ({d.params(5)})",
                        [(i, MARKET_ID[m], pre, t, desc) for i, m, pre, t, desc in code_rule_rows()])
+        have = {int(r[0]) for r in self._run(f"SELECT `id` FROM {d.t('HistoryFinanceField')}")}
+        self._many(f"INSERT INTO {d.t('HistoryFinanceField')} (`id`, `name`) VALUES ({d.params(2)})",
+                   [(i, n) for i, n in enumerate(history_finance_fields(), 1) if i not in have])
         self.con.commit()
 
     def _existing_indexes(self) -> set[str]:
@@ -291,4 +299,49 @@ class SqlBaseInfo(LazyConnection):
         d = self.d
         self._run(f"DELETE FROM {d.t('block')} WHERE `category` = {d.param}", (category,))
         self._many(f"INSERT INTO {d.t('block')} (`category`, `name`, `market_code`) VALUES ({d.params(3)})", rows)
+        self.con.commit()
+
+    def block_index(self) -> list[tuple[str, str, str]]:
+        return [(str(a), str(b), str(c)) for a, b, c in
+                self._run(f"SELECT `category`, `name`, `market_code` FROM {self.d.t('BlockIndex')} ORDER BY `id`")]
+
+    def replace_block_index(self, category: str, rows: list[tuple[str, str, str]]) -> None:
+        d = self.d
+        self._run(f"DELETE FROM {d.t('BlockIndex')} WHERE `category` = {d.param}", (category,))
+        self._many(f"INSERT INTO {d.t('BlockIndex')} (`category`, `name`, `market_code`) VALUES ({d.params(3)})",
+                   rows)
+        self.con.commit()
+
+    # ------------------------------------------------------------------ history finance and bond yields
+    def history_finance_files(self) -> dict[int, int]:
+        return {int(f): int(n) for f, n in self._run(
+            f"SELECT `file_date`, COUNT(*) FROM {self.d.t('HistoryFinance')} GROUP BY `file_date`")}
+
+    def replace_history_finance(self, file_date: int, rows: list[tuple[str, int, bytes]]) -> None:
+        """One file's rows in one transaction: the old ones of ``file_date`` go, these come."""
+        d = self.d
+        try:
+            self._run(f"DELETE FROM {d.t('HistoryFinance')} WHERE `file_date` = {d.param}", (file_date,))
+            self._many(f"INSERT INTO {d.t('HistoryFinance')} (`file_date`, `market_code`, `report_date`, `values`) "
+                       f"VALUES ({d.params(4)})", [(file_date, mc, rd, v) for mc, rd, v in rows])
+            self.con.commit()
+        except StoreError:
+            self.con.rollback()
+            raise
+
+    def history_finance(self, market_code: str) -> list[tuple[int, int, bytes]]:
+        d = self.d
+        return [(int(f), int(r), bytes(v)) for f, r, v in self._run(
+            f"SELECT `file_date`, `report_date`, `values` FROM {d.t('HistoryFinance')} WHERE `market_code` = "
+            f"{d.param} ORDER BY `report_date`, `file_date`", (market_code,))]
+
+    def zh_bond10(self) -> list[tuple[int, int]]:
+        return [(int(a), int(b)) for a, b in
+                self._run(f"SELECT `date`, `value` FROM {self.d.t('zh_bond10')} ORDER BY `date`")]
+
+    def replace_zh_bond10(self, rows: list[tuple[int, int]]) -> None:
+        """Rows dated on or after the first of ``rows`` are replaced (``rows`` sorted by date)."""
+        d = self.d
+        self._run(f"DELETE FROM {d.t('zh_bond10')} WHERE `date` >= {d.param}", (rows[0][0],))
+        self._many(f"INSERT INTO {d.t('zh_bond10')} (`date`, `value`) VALUES ({d.params(2)})", rows)
         self.con.commit()

@@ -20,7 +20,8 @@ def strategy_parser(description: str, *, codes: Sequence[str], ktypes: Sequence[
     ap.add_argument("--ktypes", default=",".join(ktypes), help="bar types, comma separated (default %(default)s)")
     ap.add_argument("--quotation-server", help="bus address (default [hikyuu] quotation_server or the IPC default)")
     ap.add_argument("--broker", default="paper", help="paper (default) or easytrader")
-    ap.add_argument("--broker-state", help="paper broker state file (default ~/.hikyuu/paper_broker_<name>.json)")
+    ap.add_argument("--broker-state", help="paper broker state file (default <config folder>/"
+                    "paper_broker_<name>.json)")
     ap.add_argument("--seconds", type=float, default=0, help="stop after N seconds (default: until Ctrl-C)")
     ap.add_argument("--clock", choices=("live", "market"), default="live",
                     help="live: wall time; market: follow the spots' own time (for replays)")
@@ -46,11 +47,14 @@ def quotation_server(args: argparse.Namespace) -> str | None:
 
 
 def runtime_options(args: argparse.Namespace) -> dict[str, Any]:
-    """The ``Strategy`` keyword arguments the standard options give (bus, broker, clock, history)."""
-    from hikyuu_live.strategy.preload import config_preloader
+    """The ``Strategy`` keyword arguments the standard options give (bus, broker, clock, history). The
+    config folder (``--config``, else ``$HKU_HOME`` or ``~/.hikyuu``) names the store history comes from
+    and holds the paper broker's state; ``--no-preload`` keeps the folder but reads no history."""
+    from hikyuu_live.config import config_home
 
+    home = config_home(args.config)
     return {"quotation_server": quotation_server(args), "broker": args.broker, "broker_state": args.broker_state,
-            "clock": clock_of(args), "preloader": None if args.no_preload else config_preloader(args.config)}
+            "clock": clock_of(args), "config": None if args.no_preload else home, "home": home}
 
 
 def setup(args: argparse.Namespace) -> None:

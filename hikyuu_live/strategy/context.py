@@ -64,8 +64,8 @@ class StrategyContext:
         for key, value in (preload_num or {}).items():
             k = str(key).strip().lower()
             kt = parse_ktype(k.removesuffix("_max"))
-            if not isinstance(value, int) or isinstance(value, bool) or value <= 0:
-                raise ValueError(f"preload_num[{key!r}] must be a positive integer, got {value!r}")
+            if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+                raise ValueError(f"preload_num[{key!r}] must be an integer >= 0 (0 = every bar), got {value!r}")
             preload[f"{kt.value.lower()}_max"] = value
         return cls(tuple(codes), ktypes, preload, all_stocks)
 

@@ -35,6 +35,7 @@ from collections import deque
 from collections.abc import Callable, Iterable, Mapping
 from datetime import date, datetime, timedelta
 from datetime import time as dtime
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -49,7 +50,7 @@ from hikyuu_live.model.spot import BOOK_FIELDS, PRICE_FIELDS, Spot, market_codes
 from hikyuu_live.strategy.callbacks import RuntimeStats, check_arity
 from hikyuu_live.strategy.context import Stock, StrategyContext, normalize_code
 from hikyuu_live.strategy.dispatch import Run, merge_runs
-from hikyuu_live.strategy.preload import Preloader, preloader_of
+from hikyuu_live.strategy.preload import CONFIG_HOME, Preloader, home_of, preloader_of
 from hikyuu_live.strategy.schedule import Timer, TimerTable
 from hikyuu_live.strategy.trading import QuoteBook, TradingMixin
 
@@ -67,7 +68,7 @@ class Strategy(TradingMixin):
         ktype_list: Iterable[str | KType] | None = None,
         preload_num: Mapping[str, int] | None = None,
         name: str = "Strategy",
-        config: Any = None,
+        config: Any = CONFIG_HOME,
         *,
         context: StrategyContext | None = None,
         quotation_server: str | None = None,
@@ -75,6 +76,7 @@ class Strategy(TradingMixin):
         broker_state: str | None = None,
         dataserver: str | None = None,
         preloader: Preloader | None = None,
+        home: str | Path | None = None,
         is_trading_day: Callable[[date], bool] | None = None,
         clock: Clock | None = None,
         late_warn_s: float = 1.0,
@@ -91,12 +93,15 @@ class Strategy(TradingMixin):
         self.quotes = QuoteBook()
         self.clock = clock or LiveClock()
         self.is_trading_day = is_trading_day or TradingCalendar.shipped().is_trading_day
-        # history: an explicit preloader, else the store of ``config`` (a config home or a loaded config)
-        self.preloader = preloader if preloader is not None or config is None else preloader_of(config)
+        # history: an explicit preloader, else the store of ``config``: the config home by default (as
+        # Hikyuu), a folder given, or a loaded config; ``config=None`` reads no history
+        self.preloader = preloader if preloader is not None else preloader_of(config)
+        self.home = Path(home) if home is not None else home_of(config)  # where the paper broker keeps its state
         self.late_warn_s = late_warn_s
         self.max_pending = max_pending
         self.broker_drain_s = broker_drain_s
         self.stats = RuntimeStats()
+        self._lazy = False  # lazy_preload: history still to read on first use
         self.timers = TimerTable(self.is_trading_day)
         self.bars: LiveBars | None = None
         self.subscriber: SpotSubscriber | None = None
@@ -171,6 +176,8 @@ class Strategy(TradingMixin):
         (extra ``hikyuu``; ``strategy.hikyuu_kdata``)."""
         if self.bars is None:
             raise RuntimeError("data is available once start() has begun")
+        self._ensure_history()
+        assert self.bars is not None
         k = parse_ktype(ktype)
         bars = self.bars.bars(self._key(stock), k)
         dt = bars["datetime"]
@@ -212,24 +219,15 @@ class Strategy(TradingMixin):
 
     # ------------------------------------------------------------------ lifecycle
     def prepare(self) -> None:
-        """Preload history, build live bars and schedule timers (``start`` calls it)."""
+        """Preload history, build live bars and schedule timers (``start`` calls it). With ``[hikyuu]
+        lazy_preload = True`` in the config (as Hikyuu) the history is read on first use instead: the
+        first ``get_kdata`` or the first spot, before any spot is taken in, so nothing is lost."""
         ctx = self.context
         codes = list(ctx.stock_list)
-        history: dict[KType, Mapping[str, np.ndarray]] = {}
-        if self.preloader is not None:
-            wanted = set(ctx.ktype_list)
-            if any(not k.is_intraday and k is not KType.DAY for k in wanted):
-                wanted.add(KType.DAY)  # week..year bars are completed from day bars
-            for k in wanted:
-                t = time.perf_counter()
-                history[k] = self.preloader(codes, k, ctx.preload_for(k))
-                n, took = sum(len(v) for v in history[k].values()), time.perf_counter() - t
-                self.stats.preloaded_bars += n
-                self.stats.preload_s += took
-                log.info("preloaded %s: %d stocks, %d bars in %.2f s", k, len(history[k]), n, took)
-            close = getattr(self.preloader, "close", None)
-            if close is not None:
-                close()  # history is in memory now; a database connection would only idle all day
+        self._lazy = bool(getattr(self.preloader, "lazy", False)) and not self.dataserver
+        history = {} if self._lazy else self._read_history(codes)
+        if self._lazy:
+            log.info("%s: lazy_preload: history is read on first use", self.name)
         snapshot = None
         if self.dataserver:
             from hikyuu_live.strategy.catchup import catch_up
@@ -246,6 +244,37 @@ class Strategy(TradingMixin):
         # otherwise walk it every few thousand allocations and stall the event loop
         gc.collect()
         gc.freeze()
+
+    def _read_history(self, codes: list[str]) -> dict[KType, Mapping[str, np.ndarray]]:
+        history: dict[KType, Mapping[str, np.ndarray]] = {}
+        if self.preloader is None:
+            return history
+        ctx = self.context
+        wanted = set(ctx.ktype_list)
+        if any(not k.is_intraday and k is not KType.DAY for k in wanted):
+            wanted.add(KType.DAY)  # week..year bars are completed from day bars
+        depth = getattr(self.preloader, "depth", None)  # [preload] <ktype>_max of the config (0 = all)
+        for k in wanted:
+            n = ctx.preload_for(k, depth(k)) if callable(depth) else ctx.preload_for(k)
+            t = time.perf_counter()
+            history[k] = self.preloader(codes, k, n)
+            n, took = sum(len(v) for v in history[k].values()), time.perf_counter() - t
+            self.stats.preloaded_bars += n
+            self.stats.preload_s += took
+            log.info("preloaded %s: %d stocks, %d bars in %.2f s", k, len(history[k]), n, took)
+        close = getattr(self.preloader, "close", None)
+        if close is not None:
+            close()  # history is in memory now; a database connection would only idle all day
+        return history
+
+    def _ensure_history(self) -> None:
+        """The lazy preload: read the history now and rebuild the (still empty) live bars over it."""
+        if not getattr(self, "_lazy", False) or self.bars is None:
+            return
+        self._lazy = False
+        self._history = self._read_history(list(self.bars.codes))
+        self.bars = LiveBars(self.bars.codes, self.context.ktype_list, self.bars.trading_day, history=self._history,
+                             is_trading_day=self.is_trading_day)
 
     def _follow_market_day(self) -> None:
         """First data under a MarketClock: today is the data's day, and timers run on its time."""
@@ -270,7 +299,6 @@ class Strategy(TradingMixin):
                 if getattr(self.broker, "quote_source", True) is None:
                     self.broker.quote_source = self.quotes.quote
             return self.broker
-        from hikyuu_live.config import config_home
         from hikyuu_live.strategy.broker import create_broker
 
         name = self.broker or "paper"
@@ -279,7 +307,12 @@ class Strategy(TradingMixin):
                               "quote_source": self.quotes.quote}
         if name == "paper":
             safe = "".join(ch if ch.isalnum() else "_" for ch in self.name)
-            kw["state_path"] = self.broker_state or str(config_home() / f"paper_broker_{safe}.json")
+            kw["state_path"] = self.broker_state or str(self.home / f"paper_broker_{safe}.json")
+        self._ensure_history()
+        if self.bars is not None and self.stats.preloaded_bars == 0:
+            log.warning("!!! %s TRADES WITHOUT HISTORY: no bars were preloaded (config=None, --no-preload, no "
+                        "hikyuu.ini in %s, or an empty store): every indicator sees today's live bars only. "
+                        "Run importdata, or give Strategy(config=<config home>) !!!", self.name, self.home)
         self.broker = create_broker(name, **kw)
         log.info("%s trades through the %s broker", self.name, name)
         return self._open_broker()
@@ -415,10 +448,13 @@ class Strategy(TradingMixin):
 
     def _handle_spots(self, spots: np.ndarray, keys: list[str] | None = None, messages: int = 1) -> None:
         """Take in spots (one message, or a run of them: ``hikyuu_live.strategy.dispatch``), then on_change."""
+        self._ensure_history()
         assert self.bars is not None
         observe = getattr(self.clock, "observe", None)
         if observe is not None and len(spots) and getattr(self.clock, "observed", False):
-            spots = self._timers_within(spots)
+            rest = self._timers_within(spots)
+            if len(rest) != len(spots):  # timers took the early part: the caller's keys no longer match
+                spots, keys = rest, None
         st = self.stats
         st.batches += messages
         st.runs += 1

@@ -141,7 +141,7 @@ BAD_VALUES = [
     ("kdata", "convert", "sure", "not a boolean"),
     ("preload", "day", "ja", "not a boolean"),
     ("preload", "min_max", "lots", "not an integer"),
-    ("preload", "day_max", "0", ">= 1"),
+    ("preload", "day_max", "-1", ">= 0"),
 ]
 
 
@@ -215,15 +215,22 @@ def test_load_hikyuu_ini_missing_optional_keys_take_the_defaults(tmp_path):
 
 
 @pytest.mark.parametrize("name", ["hikyuu_linux.ini", "hikyuu_win.ini"])
-def test_example_configs_load_from_the_repository_root(name, monkeypatch):
-    monkeypatch.chdir(ROOT)
+def test_example_configs_load_from_the_repository_root(name, monkeypatch, tmp_path):
+    """The example configs name data that ``scripts/make_test_data.py`` makes from test_data/vipdoc (checked
+    in a copy of the repository layout, so the test writes nothing into the repository)."""
+    from scripts.make_test_data import make
+
+    (tmp_path / "test_data").mkdir()
+    (tmp_path / "test_data" / "vipdoc").symlink_to(ROOT / "test_data" / "vipdoc")
+    make(tmp_path)
+    monkeypatch.chdir(tmp_path)
     cfg = load_hikyuu_ini(ROOT / "test_data" / name, check_paths=True)
-    assert cfg.backend == "hdf5" and cfg.block.type == "qianlong"
-    assert cfg.block.extra == {"指数板块": "zsbk.ini", "行业板块": "hybk.ini", "地域板块": "dybk.ini",
-                               "概念板块": "gnbk.ini", "self": "self.ini"}
-    assert set(cfg.kdata.files) == {f"{m}_{k}" for m in ("sh", "sz") for k in ("day", "min", "min5", "time", "trans")}
-    assert cfg.kdata.paths()["sz_min5"] == Path("test_data/sz_5min.h5")
-    assert cfg.data_dir == Path("test_data") and cfg.data_dir.is_dir()
+    assert cfg.backend == "hdf5" and cfg.block.type == "sqlite3" and cfg.block.db == cfg.baseinfo.db
+    markets = ("sh", "sz", "bj")
+    assert set(cfg.kdata.files) == {f"{m}_{k}" for m in markets for k in ("day", "min", "min5", "time", "trans")}
+    assert cfg.kdata.paths()["sz_min5"] == Path("test_data/hdf5/sz_5min.h5")
+    assert cfg.data_dir == Path("test_data/hdf5") and cfg.data_dir.is_dir()
+    assert all(p.is_file() for k, p in cfg.kdata.paths().items() if k.endswith(("_day", "_min", "_min5")))
     assert cfg.preload.flags["day"] and not cfg.preload.flags["min5"]
     assert cfg.preload.maxima["day"] == 100000 and cfg.preload.maxima["hour2"] == 5120
     assert cfg.baseinfo == DbSection(type="sqlite3", db=cfg.baseinfo.db)

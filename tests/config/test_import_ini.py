@@ -183,7 +183,7 @@ BAD_VALUES = [
     ("collect", "metrics_port", "-1", "must be within"),
     ("collect", "qmt_watchdog", "0.5", "must be within"),
     ("preload", "week", "sometimes", "not a boolean"),
-    ("preload", "min5_max", "-3", ">= 1"),
+    ("preload", "min5_max", "-3", ">= 0"),
 ]
 
 

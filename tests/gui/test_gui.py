@@ -197,3 +197,14 @@ def test_a_demo_strategy_started_from_the_strategies_tab_shows_its_paper_orders(
     s.toggle()
     qtbot.waitUntil(lambda: not s.runner.running, timeout=15_000)
     assert "策略结束, 退出码 0" in s.log.toPlainText()
+
+
+def test_lazy_preload_and_no_limit_reach_hikyuu_ini(window, home):
+    """Reproduces: the lazy-preload box was saved to importdata-gui.ini only (the original writes it to
+    hikyuu.ini's [hikyuu] lazy_preload), and a maximum of 0 (Hikyuu's "no limit") could not be entered."""
+    window.preload_tab.lazy.setChecked(True)
+    window.preload_tab.maxima["day"].setValue(0)
+    assert window.save(), window.last_error
+    hk = load_hikyuu_ini(home / "hikyuu.ini")
+    assert hk.hikyuu.lazy_preload and hk.preload.maxima["day"] == 0
+    assert window.preload_tab.maxima["day"].text() == "不限"

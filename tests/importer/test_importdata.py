@@ -39,8 +39,9 @@ def make_home(tmp_path: Path, **sections: dict) -> Path:
 
 def importdata(home: Path, *args: str, timeout: float = 300) -> subprocess.CompletedProcess:
     env = {k: v for k, v in os.environ.items() if k != "HKU_HOME"}
-    return subprocess.run([sys.executable, "-m", "hikyuu_live.gui.importdata", "--config", str(home), *args],
-                          cwd=ROOT, env=env, capture_output=True, text=True, timeout=timeout)
+    # --offline: the bond yield and holidays from the shipped lists (their web sources: tests/tdx_network)
+    cmd = [sys.executable, "-m", "hikyuu_live.gui.importdata", "--config", str(home), *args, "--offline"]
+    return subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True, timeout=timeout)
 
 
 def test_init_writes_default_config(tmp_path):
@@ -171,3 +172,43 @@ def test_line_progress_is_throttled_but_shows_every_start_and_end():
         show(Progress("SZ", KType.MIN5, done, 3))
     assert out.getvalue().splitlines() == ["progress market=SZ ktype=MIN5 done=0 total=3",
                                            "progress market=SZ ktype=MIN5 done=3 total=3"]
+
+
+def test_history_finance_box_imports_history_finance_from_the_install(tmp_path):
+    """Reproduces: [finance] enable (the GUI's "历史财务数据") imported current finance over the network and
+    never the install's vipdoc/cw files, so Hikyuu's HistoryFinance stayed empty. ``--only hfinance``
+    imports just that kind; refused rows go to a quarantine file."""
+    from tests.importer.finance_samples import REAL_2011, current_layout, install
+
+    tdx = install(tmp_path / "tdx", {"gpcw20120331.dat": current_layout(file_date=20120331),
+                                     "gpcw20110930.dat": REAL_2011.read_bytes()})
+    (tdx / "vipdoc").joinpath("sh").symlink_to(TDX / "vipdoc" / "sh")
+    home = make_home(tmp_path, finance={"enable": "True"})
+    r = importdata(home, "--tdx-dir", str(tdx), "--progress", "none")
+    assert r.returncode == 0, r.stderr
+    with make_store("hdf5", directory=tmp_path / "data") as s:
+        assert s.history_finance_files() == {20120331: 6}
+    assert re.search(r"^hfinance stocks=6 rows=6 rejected=6", r.stdout, re.M), r.stdout
+    assert "rejected rows: " in r.stdout
+    assert (tmp_path / "data" / "downloads" / "finance" / "imported.json").exists()
+    only = importdata(home, "--tdx-dir", str(tdx), "--only", "hfinance", "--progress", "none")
+    assert only.returncode == 0 and "total: 0 rows" in only.stdout and "unchanged=2" in only.stdout, only.stdout
+    bad = importdata(home, "--only", "day,nonsense")
+    assert bad.returncode == 2 and "nonsense" in bad.stderr
+
+
+def test_local_install_imports_weights_without_the_network(tmp_path):
+    """Reproduces: with a local TDX install and no [pytdx] network, importdata skipped weights ("no TDX
+    network source"), although the install's gbbq holds them."""
+    from hikyuu_live.tdx.gbbq import GBBQ
+    from tests.importer.gbbq_files import REAL_EVENTS, record, write_gbbq
+
+    tdx = tmp_path / "tdx"
+    write_gbbq(tdx / GBBQ, [record(*e) for e in REAL_EVENTS])
+    (tdx / "vipdoc").symlink_to(TDX / "vipdoc")
+    home = make_home(tmp_path, weight={"enable": "True"})
+    r = importdata(home, "--tdx-dir", str(tdx), "--only", "day,weight", "--progress", "none")
+    assert r.returncode == 0, r.stderr
+    assert re.search(r"^weights\s+stocks=\d+ rows=2 ", r.stdout, re.M), r.stdout
+    with make_store("hdf5", directory=tmp_path / "data") as s:
+        assert [int(w["bonus"]) for w in s.weights("SZ000001")] == [7190]

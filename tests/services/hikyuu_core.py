@@ -109,6 +109,18 @@ class HikyuuCore:
         (folder[0] / "codes.json").write_text(json.dumps(codes))
         return self._run_reader(folder, ini_text, f"{folder[1]}/codes.json", "hikyuu_view.json", timeout_s)
 
+    def original_import(self, kind: str, args: list[str], timeout_s: float = 300) -> str:
+        """Run Hikyuu's own importer functions in the chroot (``hikyuu_original_import.py``); its output."""
+        script = Path(__file__).with_name("hikyuu_original_import.py")
+        shutil.copy(script, self.root / "opt" / script.name)
+        env = {"PATH": "/usr/sbin:/usr/bin:/sbin:/bin", "LANG": "C.UTF-8"}
+        done = subprocess.run(["chroot", str(self.root), "/opt/hv/bin/python", f"/opt/{script.name}", kind, *args],
+                              env=env, capture_output=True, text=True, timeout=timeout_s, cwd="/")
+        if done.returncode:
+            raise AssertionError(f"Hikyuu's importer failed (exit {done.returncode}):\n{done.stdout[-3000:]}\n"
+                                 f"{done.stderr[-3000:]}")
+        return done.stdout
+
     def _run_reader(self, folder: tuple[Path, str], ini_text: str, arg: str, out_name: str, timeout_s: float) -> dict:
         host, inside = folder
         (host / "hikyuu.ini").write_text(ini_text, encoding="utf-8")

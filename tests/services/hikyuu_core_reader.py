@@ -70,11 +70,19 @@ def main():
            "kdata": {}, "weights": {}}
     days = [h.Datetime(y * 100000000 + md * 10000) for y in range(2024, 2027) for md in (101, 1001, 1002, 1009)]
     out["holidays"] = [str(d)[:10] for d in days if sm.is_holiday(d)]
+    out["block_index"] = sorted([b.category, b.name, b.index_stock.market_code] for b in sm.get_block_list()
+                                if not b.index_stock.is_null())
+    bond_days = [h.Datetime(d) for d in (20240228, 20240229, 20261120, 20261123, 20261124)]
+    out["zhbond10"] = [float(v) for v in h.ZHBOND10(h.DatetimeList(bond_days))]
+    out["history_finance"] = {}
+    out["finance_fields"] = [[int(i), n] for i, n in sm.get_history_finance_all_fields()[:3]]
     for mc in json.load(open(codes_path)):
         stk = sm[mc]
         if stk.is_null():
             out["kdata"][mc] = None
             continue
+        out["history_finance"][mc] = [[str(f[0])[:10], str(f[1])[:10], [None if v != v else float(v) for v in f[2]]]
+                                      for f in stk.get_history_finance()]  # (file date, report date, values)
         out["weights"][mc] = [[str(w.datetime)[:10], w.count_as_gift, w.count_for_sell, w.price_for_sell, w.bonus,
                                w.total_count, w.free_count] for w in stk.get_weight()]
         for k in KTYPES:

@@ -81,6 +81,8 @@ class TdxServer:
         self._thread: threading.Thread | None = None
         self._conns: set[socket.socket] = set()
         self._closing = threading.Event()
+        #: files the report-file command serves (``tdxfin/gpcw.txt``, ``tdxfin/gpcw20110930.zip``...)
+        self.report_files: dict[str, bytes] = {}
 
     # ------------------------------------------------------------------ lifecycle
     @property
@@ -280,7 +282,17 @@ class TdxServer:
         return w.minute_time_body(price, vol)
 
 
+def _report_file(self: TdxServer, p: bytes) -> bytes:
+    """``get_report_file``: up to ``size`` bytes of a served file from ``offset``; 0 bytes past its end or for a
+    file it does not have (what the servers answer)."""
+    offset, size, name_b = struct.unpack_from("<II100s", p, 0)
+    data = self.report_files.get(name_b.split(b"\x00", 1)[0].decode("utf-8", "replace"), b"")
+    chunk = data[offset:offset + min(size, w.REPORT_CHUNK)]
+    return struct.pack("<I", len(chunk)) + chunk
+
+
 _HANDLERS = {
+    w.CMD_REPORT_FILE: _report_file,
     w.CMD_SECURITY_COUNT: TdxServer._security_count,
     w.CMD_SECURITY_LIST: TdxServer._security_list,
     w.CMD_BARS: TdxServer._bars,

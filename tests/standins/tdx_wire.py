@@ -36,6 +36,8 @@ CMD_FINANCE = 0x0010
 CMD_HISTORY_TRANSACTION = 0x0FB5
 CMD_HISTORY_MINUTE_TIME = 0x0FB4
 CMD_QUOTES = 0x053E
+CMD_REPORT_FILE = 0x06B9  # get_report_file: a chunk of a file the server offers (tdxfin/gpcw*.zip)
+REPORT_CHUNK = 0x7530  # what pytdx asks for a call
 
 #: pytdx kline categories whose datetime is (zipday, minutes) rather than YYYYMMDD
 MINUTE_CATEGORIES = frozenset({0, 1, 2, 3, 7, 8})

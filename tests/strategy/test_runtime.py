@@ -136,8 +136,9 @@ def test_context_normalises_dedups_and_validates():
     assert StrategyContext.create(["ALL"]).all_stocks
     with pytest.raises(ValueError, match="not a stock code"):
         StrategyContext.create(["600000"])
-    with pytest.raises(ValueError, match="positive"):
-        StrategyContext.create(["sh600000"], ["day"], {"day_max": 0})
+    with pytest.raises(ValueError, match=">= 0"):
+        StrategyContext.create(["sh600000"], ["day"], {"day_max": -1})
+    assert StrategyContext.create(["sh600000"], ["day"], {"day_max": 0}).preload_for(KType.DAY) == 0  # 0 = all
     with pytest.raises(ValueError, match="unknown ktype"):
         StrategyContext.create(["sh600000"], ["fortnight"])
 

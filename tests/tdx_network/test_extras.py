@@ -11,7 +11,7 @@ from hikyuu_live.model.kdata import KType
 from hikyuu_live.store.baseinfo import WEIGHT_FIELDS as STORE_WEIGHT_FIELDS
 from hikyuu_live.tdx.network.source import NetworkOptions, NetworkSource
 from hikyuu_live.tdx.network.weights import WEIGHT_FIELDS, xdxr_to_weights
-from tests.standins.tdx_blocks import SAMPLE, write_blocks
+from tests.standins.tdx_blocks import SAMPLE, write_blocks, write_industries
 from tests.standins.tdx_server import Knobs
 from tests.tdx_network.conftest import host_of, make_test_store
 from tests.tdx_network.test_import import AFTER_CLOSE
@@ -38,6 +38,7 @@ def test_weights_blocks_into_every_store(kind, tmp_path, request, servers, marke
     a, b = servers(name="a"), servers(Knobs(disconnect_after=6), name="b")
     tdx = tmp_path / "tdx"
     write_blocks(tdx, SAMPLE)
+    write_industries(tdx)
     source = NetworkSource([host_of(a), host_of(b)], NetworkOptions(use_tdx_number=2, timeout_s=2))
     store = make_test_store(kind, tmp_path, request, "extras")
     clock = FakeClock(AFTER_CLOSE)
@@ -59,6 +60,13 @@ def test_weights_blocks_into_every_store(kind, tmp_path, request, servers, marke
         assert ("概念板块", "银行", "SZ000001") in store.blocks()
         blocks = {k.kind: k for k in rep.kinds}["blocks"]
         assert blocks.skipped == {"member codes of no known market": 1}
+        # reproduces: no industry boards (行业板块) and no BlockIndex rows were imported from the install
+        got = store.blocks()
+        industry = {(n, m) for c, n, m in got if c == "行业板块"}
+        assert industry == {("银行", "SH600000"), ("银行", "SZ000001"), ("煤炭", "SH601088"), ("煤炭开采", "SH601088")}
+        assert sorted(store.block_index()) == [("概念板块", "人工智能", "SH880800"), ("行业板块", "煤炭", "SH880301"),
+                                               ("行业板块", "煤炭开采", "SH880302"), ("行业板块", "银行", "SH880471")]
+        assert blocks.rejected_by_reason and sum(blocks.rejected_by_reason.values()) == 2  # two malformed lines
         again = ExtrasImporter(store, source, ExtrasOptions(block=False, finance=False), clock=clock).run()
         w2 = {k.kind: k for k in again.kinds}["weights"]
         assert w2.rows == 0 and w2.unchanged == len(stocks)
@@ -124,6 +132,13 @@ def test_trades_time_lines_finance_into_every_store(kind, tmp_path, request, ser
                 assert fin is not None and fin["ipo_date"] == market.finance(m, c)["ipo_date"]
             assert kinds["finance"].rows == len([k for k in market.securities
                                                  if market.securities[k].kind == "stock"])
+            # reproduces: time lines of indices, ETFs and funds were not imported (shares only)
+            assert kinds["time"].stocks == len(market.securities)
+            for key in [k for k, sec in market.securities.items() if sec.kind != "stock"]:
+                line = trades.read("time", key)
+                assert len(line) == 240 * len(days), key
+                assert np.allclose(line["price"], np.concatenate(
+                    [market.minute_time(key[:2], key[2:], int(d.strftime("%Y%m%d")))[0] for d in days]) / 100)
             again = ExtrasImporter(store, source, opts, trades=trades, clock=clock).run()
             assert {k.kind: k.rows for k in again.kinds}["trans"] == 0
             assert {k.kind: k.rows for k in again.kinds}["time"] == 0

@@ -184,7 +184,7 @@ def test_killed_import_resumes_without_duplicates_or_gaps(tmp_path, servers, mar
     update_ini(home / "importdata-gui.ini", {"pytdx": {"enable": "True", "use_tdx_number": "1",
                                                         "hosts": f"127.0.0.1:{slow.port}"}})
     cmd = [sys.executable, "-m", "hikyuu_live.gui.importdata", "--config", str(home), "--progress", "lines",
-           "--commit-every", "0"]
+           "--commit-every", "0", "--offline"]
     env = dict(os.environ, PYTHONPATH=str(Path(__file__).resolve().parents[2]))
     child = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env)
     seen = []
@@ -235,7 +235,8 @@ def test_importdata_dry_run_over_the_network_writes_nothing(tmp_path, servers, m
     generate_default_config(home, data)
     update_ini(home / "importdata-gui.ini", {"pytdx": {"enable": "True", "hosts": f"127.0.0.1:{s.port}"},
                                               "ktype": {"trans": "True", "time": "True"}})
-    assert main(["--config", str(home), "--dry-run", "--progress", "none", "--only", "day"]) == 0
+    args = ["--config", str(home), "--dry-run", "--progress", "none", "--only", "day,weight,trans", "--offline"]
+    assert main(args) == 0
     out = capsys.readouterr().out
     assert "TDX server(s) agree" in out and "weights" in out and "trans" in out
     with H5KDataStore(data) as store:

@@ -26,7 +26,8 @@ class PreloadTab(QWidget):
         self.maxima = {}
         for row, t in enumerate(PRELOAD_TYPES, start=1):
             self.flags[t] = f.check(LABELS[t], f"Preload {t} bars")
-            self.maxima[t] = f.spin(1, 10_000_000, f"How many {t} bars to keep per stock")
+            self.maxima[t] = f.spin(0, 10_000_000, f"How many {t} bars to keep per stock (0 = no limit)")
+            self.maxima[t].setSpecialValueText("不限")  # 0 shows as "no limit", Hikyuu's meaning
             grid.addWidget(self.flags[t], row, 0)
             grid.addWidget(self.maxima[t], row, 1)
         main = QVBoxLayout(self)

@@ -1,5 +1,5 @@
 """Hikyuu's base-info tables in ClickHouse (``hku_base``): market, stock, stocktypeinfo, coderuletype,
-holiday, block, blockindex, stkweight, zh_bond10, version.
+holiday, block, blockindex, stkweight, zh_bond10, historyfinance, historyfinancefield, version.
 
 Only types and syntax that ClickHouse 18.16 (Debian's server) knows, which current servers accept too.
 ClickHouse has no UPDATE: rows that change (a stock's name or dates, a market's last date) live in
@@ -24,6 +24,7 @@ from hikyuu_live.store.baseinfo import (
     StockRecord,
     StockTypeRecord,
     code_rule_rows,
+    history_finance_fields,
 )
 
 SCHEMA_VERSION = 4  # Hikyuu's clickhouse_upgrade scripts this layout matches
@@ -44,6 +45,9 @@ _TABLES = {
     "stkweight": ("market String, code String, date Int32, " + ", ".join(f"{f} Float64" for f in WEIGHT_FIELDS),
                   "ReplacingMergeTree() ORDER BY (market, code, date)"),
     "zh_bond10": ("date Int32, value Int64", "ReplacingMergeTree() ORDER BY date"),
+    "historyfinancefield": ("id Int32, name String", "ReplacingMergeTree() ORDER BY id"),
+    "historyfinance": ("market String, code String, report_date Int32, `values` String, file_date Int32",
+                       "MergeTree() PARTITION BY market ORDER BY (market, code, report_date)"),
 }
 _STOCK_COLS = ["market", "code", "name", "type", "valid", "startDate", "endDate"]
 _STOCK_TYPES = ["String", "String", "String", "Int32", "Int32", "Int32", "Int32"]
@@ -107,6 +111,9 @@ class ClickHouseBaseInfo:
             self._insert("coderuletype", [list(r) for r in code_rule_rows()],
                          ["id", "market", "codepre", "type", "description"],
                          ["Int32", "String", "String", "Int32", "String"])
+        have_fields = {int(r[0]) for r in self._rows(f"SELECT id FROM {self.t('historyfinancefield')}")}
+        self._insert("historyfinancefield", [[i, n] for i, n in enumerate(history_finance_fields(), 1)
+                                             if i not in have_fields], ["id", "name"], ["Int32", "String"])
 
     # ------------------------------------------------------------------ stocks and markets
     def stock_records(self) -> list[StockRecord]:
@@ -169,3 +176,38 @@ class ClickHouseBaseInfo:
     def replace_blocks(self, category: str, rows: list[tuple[str, str, str]]) -> None:
         self._delete("block", "category = %(c)s", {"c": category})
         self._insert("block", [list(r) for r in rows], ["category", "name", "market_code"], ["String"] * 3)
+
+    def block_index(self) -> list[tuple[str, str, str]]:
+        return [(_text(a), _text(b), _text(c)) for a, b, c in self._rows(
+            f"SELECT category, name, index_code FROM {self.t('blockindex')} ORDER BY category, name")]
+
+    def replace_block_index(self, category: str, rows: list[tuple[str, str, str]]) -> None:
+        self._delete("blockindex", "category = %(c)s", {"c": category})
+        self._insert("blockindex", [list(r) for r in rows], ["category", "name", "index_code"], ["String"] * 3)
+
+    # ------------------------------------------------------------------ history finance and bond yields
+    def history_finance_files(self) -> dict[int, int]:
+        return {int(f): int(n) for f, n in self._rows(
+            f"SELECT file_date, count() FROM {self.t('historyfinance')} GROUP BY file_date")}
+
+    def replace_history_finance(self, file_date: int, rows: list[tuple[str, int, bytes]]) -> None:
+        """Hikyuu's layout: ``values`` holds the report's raw float32 bytes in a String column."""
+        self._delete("historyfinance", "file_date = %(f)s", {"f": file_date})
+        self._insert("historyfinance", [[mc[:2], mc[2:], rd, v, file_date] for mc, rd, v in rows],
+                     ["market", "code", "report_date", "values", "file_date"],
+                     ["String", "String", "Int32", "String", "Int32"])
+
+    def history_finance(self, market_code: str) -> list[tuple[int, int, bytes]]:
+        rows = self._client().query(
+            f"SELECT file_date, report_date, `values` FROM {self.t('historyfinance')} WHERE market = %(m)s "
+            f"AND code = %(c)s ORDER BY report_date, file_date",
+            parameters={"m": market_code[:2], "c": market_code[2:]}, column_formats={"values": "bytes"}).result_rows
+        return [(int(f), int(r), v if isinstance(v, bytes) else str(v).encode("latin-1")) for f, r, v in rows]
+
+    def zh_bond10(self) -> list[tuple[int, int]]:
+        return [(int(a), int(b)) for a, b in self._rows(f"SELECT date, value FROM {self.t('zh_bond10')} FINAL "
+                                                        f"ORDER BY date")]
+
+    def replace_zh_bond10(self, rows: list[tuple[int, int]]) -> None:
+        self._delete("zh_bond10", "date >= %(d)s", {"d": rows[0][0]})
+        self._insert("zh_bond10", [list(r) for r in rows], ["date", "value"], ["Int32", "Int64"])

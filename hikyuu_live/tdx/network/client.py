@@ -31,6 +31,7 @@ from pytdx.parser.get_finance_info import GetFinanceInfo
 from pytdx.parser.get_history_minute_time_data import GetHistoryMinuteTimeData
 from pytdx.parser.get_history_transaction_data import GetHistoryTransactionData
 from pytdx.parser.get_index_bars import GetIndexBarsCmd
+from pytdx.parser.get_report_file import GetReportFile
 from pytdx.parser.get_security_bars import GetSecurityBarsCmd
 from pytdx.parser.get_security_count import GetSecurityCountCmd
 from pytdx.parser.get_security_list import GetSecurityList
@@ -169,6 +170,11 @@ class TdxConnection:
     def minute_time(self, market: str, code: str, day: int) -> list[dict]:
         return list(self._call(GetHistoryMinuteTimeData, PYTDX_MARKET[market], code, day,
                                what=f"time line {market}{code} {day}"))
+
+    def report_file(self, name: str, offset: int) -> bytes:
+        """One chunk (<= 30,000 bytes) of a file the server offers (``tdxfin/gpcw.txt``...), b"" past its end."""
+        res = self._call(GetReportFile, name, offset, what=f"file {name}@{offset}")
+        return bytes(res.get("chunkdata", b"")) if res.get("chunksize", 0) > 0 else b""
 
     def pytdx_bars(self, market: str, code: str, category: int, start: int, count: int,
                    *, index: bool = False) -> list[dict]:

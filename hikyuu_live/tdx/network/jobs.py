@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from hikyuu_live.errors import SourceDataError
 from hikyuu_live.model.kdata import KDATA_DTYPE, KType
 from hikyuu_live.model.tradedata import TIMELINE_DTYPE, TRANS_DTYPE
 from hikyuu_live.tdx.network.client import (
@@ -192,6 +193,35 @@ class FinanceJob:
 
     def run(self, conn: TdxConnection) -> dict:
         return conn.finance(self.market, self.code)
+
+
+@dataclass(frozen=True, slots=True)
+class ReportFileJob:
+    """A whole file the servers offer (``tdxfin/gpcw.txt``, ``tdxfin/gpcw20240930.zip``), chunk by chunk.
+    ``size`` (from the list) is checked when known: a short file is the server's fault, not the file's."""
+
+    name: str
+    size: int = 0
+    max_bytes: int = 64 * 1024 * 1024
+
+    @property
+    def key(self) -> str:
+        return f"file/{self.name}"
+
+    def run(self, conn: TdxConnection) -> bytes:
+        out = bytearray()
+        while True:
+            chunk = conn.report_file(self.name, len(out))
+            if not chunk:
+                break
+            out += chunk
+            if len(out) > self.max_bytes:
+                raise SourceDataError(f"{self.name}: more than {self.max_bytes} bytes")
+            if self.size and len(out) >= self.size:
+                break
+        if self.size and len(out) != self.size:
+            raise SourceDataError(f"{self.name}: {len(out)} bytes, the list says {self.size}")
+        return bytes(out)
 
 
 # ----------------------------------------------------------------------------- trades and time lines
