@@ -71,6 +71,7 @@ class Strategy(TradingMixin):
         clock: Clock | None = None,
         late_warn_s: float = 1.0,
         max_pending: int = 256,
+        status: str | None = None,
     ) -> None:
         self.name = name
         self.context = context or StrategyContext.create(code_list or (), ktype_list or ("DAY",), preload_num)
@@ -98,6 +99,7 @@ class Strategy(TradingMixin):
         self._stocks: dict[str, Stock] = {}
         self.running = False
         self.is_backtesting = False
+        self.status_address = status  # answer status requests there (``strategy/status.py``)
 
     # ------------------------------------------------------------------ registration
     def on_change(self, func: Callable[[Strategy, Stock, Spot], None]) -> Callable[..., None]:
@@ -248,6 +250,7 @@ class Strategy(TradingMixin):
             deadline = time.monotonic() + 2.0  # connected before catching up: nothing falls in between
             while not self.subscriber.is_connected and time.monotonic() < deadline:
                 time.sleep(0.01)
+        status = self._serve_status()
         self.prepare()
         self._install_signals()
         self.running = True
@@ -262,7 +265,23 @@ class Strategy(TradingMixin):
             self.running = False
             if self.subscriber is not None:
                 self.subscriber.stop()
+            if status is not None:
+                status.close()
             log.info("%s stopped: %s", self.name, self.stats)
+
+    @property
+    def stop_requested(self) -> bool:
+        return self._stop.is_set()
+
+    def _serve_status(self) -> Any:
+        """The status channel (``--status``): opened before the preload, so watchers see it happen; the
+        broker is opened here, in this thread, so its figures are there before the first order."""
+        if not self.status_address:
+            return None
+        from hikyuu_live.strategy.status import StatusServer
+
+        self._open_broker()
+        return StatusServer(self, self.status_address).start()
 
     def stop(self) -> None:
         self._stop.set()
