@@ -36,7 +36,7 @@ from hikyuu_live.config.values import format_value
 Changes = Mapping[str, Mapping[str, object]]
 SERVER_KEYS = ("host", "port", "usr", "pwd")
 DB_SECTIONS = ("block", "baseinfo", "kdata")
-_FILE_NAMES = {"day": "day", "min": "1min", "min5": "5min", "time": "time", "trans": "trans"}
+_FILE_NAMES = (("day", "day"), ("min", "1min"), ("min5", "5min"), ("time", "time"), ("trans", "trans"))
 
 
 def _norm(path: str) -> str:
@@ -59,7 +59,7 @@ def relocate(value: str, old_dir: str, new_dir: str) -> str | None:
 
 
 def _hdf5_files(data_dir: str) -> dict[str, str]:
-    return {f"{m}_{k}": f"{data_dir}/{m}_{name}.h5" for m in MARKETS for k, name in _FILE_NAMES.items()}
+    return {f"{m}_{k}": f"{data_dir}/{m}_{name}.h5" for m in MARKETS for k, name in _FILE_NAMES}
 
 
 def _moved(hk: HikyuuIni, old_dir: str, new_dir: str) -> dict[str, dict[str, str]]:
