@@ -219,8 +219,8 @@ def check_clock(ctx: DoctorContext) -> CheckResult:
     return CheckResult("clock", Status.OK, f"exchange time {now.astimezone(EXCHANGE_TZ):%Y-%m-%d %H:%M:%S}{note}")
 
 
-ALL_CHECKS: list[Check] = [check_config, check_permissions, check_store, check_calendar, check_bus, check_xtquant, check_broker,
-                           check_clock]
+ALL_CHECKS: list[Check] = [check_config, check_permissions, check_store, check_calendar, check_bus, check_xtquant,
+                           check_broker, check_clock]
 
 
 def run_checks(ctx: DoctorContext, checks: list[Check] | None = None) -> list[CheckResult]:

@@ -140,7 +140,8 @@ def test_each_tab_round_trips_its_fields(open_window, home, tmp_path):
     t.block.setChecked(False)
     s = win.storage_tab
     s.radio["mysql"].setChecked(True)
-    for k, v in {"tmpdir": str(tmp_path / "my"), "host": "127.0.0.3", "port": "3307", "usr": "me", "pwd": "s3 cret"}.items():
+    mysql = {"tmpdir": str(tmp_path / "my"), "host": "127.0.0.3", "port": "3307", "usr": "me", "pwd": "s3 cret"}
+    for k, v in mysql.items():
         s.fields["mysql"][k].setText(v)
     for k, v in {"host": "127.0.0.4", "port": "9001", "http_port": "8124", "usr": "ch", "pwd": "x"}.items():
         s.fields["clickhouse"][k].setText(v)
