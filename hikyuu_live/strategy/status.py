@@ -10,7 +10,7 @@ non-zero with ``msg`` saying why on failure), like the data server's envelope.
 
 - ``{"cmd": "status"}`` -> a snapshot (``STATUS_VERSION`` 1)::
 
-    {"version", "name", "pid", "state": "preloading"|"running"|"stopping"|"stopped", "started", "now",
+    {"version", "name", "pid", "state": "preloading"|"starting"|"running"|"stopping", "started", "now",
      "quotation_server", "broker", "bus": {"connected", "stale"},
      "stats": {"spots", "cycles", "on_change_calls", "callback_errors", "late_events", "max_lateness_s"},
      "account": {"cash", "market_value", "equity", "realised_pnl", "unrealised_pnl"} | {"error": "..."},
@@ -76,10 +76,11 @@ def realised_pnl(fills: Iterable[Any], opening_cost: dict[str, tuple[int, float]
 
 def _state(stg: Any) -> str:
     if getattr(stg, "stop_requested", False):
-        return "stopping" if stg.running else "stopped"
+        return "stopping"
     if stg.running:
         return "running"
-    return "preloading" if getattr(stg, "bars", None) is None else "stopped"
+    # the channel opens before the preload and closes when the loop has ended: anything else is the start
+    return "preloading" if getattr(stg, "bars", None) is None else "starting"
 
 
 def _account(stg: Any, broker: Any) -> dict[str, Any]:
