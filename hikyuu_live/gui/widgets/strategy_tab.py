@@ -47,6 +47,20 @@ def demos() -> list[tuple[str, str]]:
             ("strategy_demo3", tr("Demo 3: rebalance before the close (paper broker)"))]
 
 
+def words() -> dict[str, str]:
+    """Run states, order sides and statuses as shown (the wire values are stable ASCII)."""
+    return {"preloading": tr("preloading"), "starting": tr("starting"), "running": tr("running"),
+            "stopping": tr("stopping"), "exited": tr("exited"), "buy": tr("buy"), "sell": tr("sell"),
+            "filled": tr("filled"), "rejected": tr("rejected"), "submitted": tr("submitted"),
+            "unconfirmed": tr("unconfirmed"), "cancelled": tr("cancelled"), "pending": tr("pending")}
+
+
+def shown(value: object) -> str:
+    text = str(value)
+    head, _, rest = text.partition(" ")
+    return f"{words().get(head, head)} {rest}".strip()
+
+
 def _money(value: Any) -> str:
     return f"{value:,.2f}" if isinstance(value, int | float) else "-"
 
@@ -218,7 +232,7 @@ class StrategyTab(QWidget):
         for run in self.runs:
             snap = run.snapshot
             acc = snap.get("account", {}) if snap else {}
-            rows.append([run.name, run.state, snap.get("broker", "-") if snap else "-", _money(acc.get("cash")),
+            rows.append([run.name, shown(run.state), snap.get("broker", "-") if snap else "-", _money(acc.get("cash")),
                          _money(acc.get("equity")), _money(acc.get("realised_pnl")), _money(acc.get("unrealised_pnl")),
                          len(snap.get("orders", [])), snap.get("stats", {}).get("spots", 0)])
             pnl = acc.get("unrealised_pnl")
@@ -241,7 +255,7 @@ class StrategyTab(QWidget):
             return
         snap = run.snapshot
         acc = snap.get("account", {})
-        info = tr("{0}: {1}; status {2}").format(run.name, run.state, run.address)
+        info = tr("{0}: {1}; status {2}").format(run.name, shown(run.state), run.address)
         if run.error and run.running:
             info += "  " + tr("(no answer: {0})").format(run.error)
         if acc.get("error"):
@@ -254,12 +268,13 @@ class StrategyTab(QWidget):
                     [signed(p["unrealised_pnl"]) for p in positions])
         orders = list(reversed(snap.get("orders", [])))  # newest first
         tables.fill(self.orders, [[o.get("datetime", ""), f"{o.get('market', '')}{o.get('code', '')}",
-                                   o.get("side", ""), float(o.get("price", 0.0)), int(o.get("number", 0)),
-                                   o.get("status", ""), int(o.get("filled_number", 0)), o.get("reason", "")]
+                                   shown(o.get("side", "")), float(o.get("price", 0.0)), int(o.get("number", 0)),
+                                   shown(o.get("status", "")), int(o.get("filled_number", 0)), o.get("reason", "")]
                                   for o in orders],
                     [WARN if o.get("status") in ("unconfirmed", "pending") else None for o in orders])
         fills = list(reversed(snap.get("fills", [])))
-        tables.fill(self.fills, [[t.get("datetime", ""), f"{t.get('market', '')}{t.get('code', '')}", t.get("side", ""),
+        tables.fill(self.fills, [[t.get("datetime", ""), f"{t.get('market', '')}{t.get('code', '')}",
+                                  shown(t.get("side", "")),
                                   float(t.get("price", 0.0)), int(t.get("number", 0)), float(t.get("amount", 0.0)),
                                   float(t.get("fee", 0.0))] for t in fills])
 
