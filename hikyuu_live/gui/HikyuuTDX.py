@@ -22,7 +22,17 @@ from typing import Any, Protocol
 
 from PyQt5.QtCore import Qt
 from PyQt5.QtGui import QCloseEvent
-from PyQt5.QtWidgets import QApplication, QLabel, QMainWindow, QMessageBox, QTabWidget, QVBoxLayout, QWidget
+from PyQt5.QtWidgets import (
+    QApplication,
+    QFrame,
+    QLabel,
+    QMainWindow,
+    QMessageBox,
+    QScrollArea,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
 
 from hikyuu_live.config import (
     HIKYUU_INI,
@@ -64,7 +74,9 @@ class MainWindow(QMainWindow):
         self.home = home
         generate_default_config(home)
         self.setWindowTitle(f"HikyuuTDX — {home}")
-        self.resize(1280, 800)
+        screen = QApplication.primaryScreen()
+        room = screen.availableGeometry() if screen is not None else None
+        self.resize(min(1280, room.width()) if room else 1280, min(800, room.height()) if room else 800)
         self.import_tab = ImportTab()
         self.storage_tab = StorageTab()
         self.run_import_tab = RunImportTab(home, TradingCalendar.shipped())
@@ -77,7 +89,12 @@ class MainWindow(QMainWindow):
                                      self.collect_tab, self.monitor_tab, self.strategy_tab, self.dataserver_tab]
         self.tabs = QTabWidget()
         for tab in self.tabs_list:
-            self.tabs.addTab(tab, tab.title)
+            # a tab larger than a small screen scrolls instead of forcing the window wider than the screen
+            scroll = QScrollArea()
+            scroll.setWidget(tab)
+            scroll.setWidgetResizable(True)
+            scroll.setFrameShape(QFrame.NoFrame)
+            self.tabs.addTab(scroll, tab.title)
         # the monitor's stale warning shows above every tab: a dead feed is noticed wherever the user is
         self.banner = QLabel()
         self.banner.setAlignment(Qt.AlignCenter)

@@ -76,9 +76,10 @@ class KLineChart(QWidget):
         self.wicks.setData(np.repeat(x, 2), np.column_stack([lo, h]).ravel() if n else np.zeros(0))
         body = np.abs(c - o)
         tiny = np.maximum(body, np.maximum(c, 1e-6) * 1e-4)  # a doji still shows as a line
-        self.bodies.setOpts(x=x, y0=np.minimum(o, c), height=tiny, width=0.6, brushes=brushes, pens=brushes)
-        self.vol.setOpts(x=x, y0=np.zeros(n), height=bars["volume"].astype(float), width=0.6, brushes=brushes,
-                         pens=brushes)
+        # pyqtgraph 0.14 fails on an empty ``pens`` list: one shared pen when there is nothing to draw
+        colours: dict[str, Any] = {"brushes": brushes, "pens": brushes} if n else {"brushes": None, "pens": None}
+        self.bodies.setOpts(x=x, y0=np.minimum(o, c), height=tiny, width=0.6, **colours)
+        self.vol.setOpts(x=x, y0=np.zeros(n), height=bars["volume"].astype(float), width=0.6, **colours)
         unit = "D" if ktype is KType.DAY else "m"
         stamps = np.datetime_as_string(bars["datetime"], unit=unit).tolist() if n else []
         self.axis.labels = [s if ktype is KType.DAY else s[5:].replace("T", " ") for s in stamps]
