@@ -97,14 +97,14 @@ class MainWindow(QMainWindow):
             self.tabs.addTab(scroll, tab.title)
         # the monitor's stale warning shows above every tab: a dead feed is noticed wherever the user is
         self.banner = QLabel()
-        self.banner.setAlignment(Qt.AlignCenter)
+        self.banner.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.banner.setStyleSheet("background:#c62828; color:white; font-weight:bold; padding:6px;")
         self.banner.setToolTip(tr("The quote bus has gone quiet: no data and no heartbeat"))
         self.banner.hide()
         self.monitor_tab.stale_changed.connect(self._show_stale)
         self.save_button = f.button(tr("Save settings"), tr("Write the settings you changed to importdata-gui.ini "
                                                             "and hikyuu.ini; nothing else in the files changes"))
-        self.save_button.clicked.connect(self.save)
+        self.save_button.clicked.connect(self._save_clicked)
         self.message = f.ElidedLabel("", tr("Result of the last action"))
         central = QWidget()
         lay = QVBoxLayout(central)
@@ -148,6 +148,9 @@ class MainWindow(QMainWindow):
     def changed(self) -> dict[str, dict[str, object]]:
         """The importdata-gui.ini keys whose fields differ from what was loaded."""
         return changes(self._baseline, self.collect_updates())
+
+    def _save_clicked(self) -> None:
+        self.save()
 
     def save(self) -> bool:
         """Write the changed keys (and what follows in hikyuu.ini); nothing when anything is invalid."""

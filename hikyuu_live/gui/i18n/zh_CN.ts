@@ -552,6 +552,10 @@
       <translation>停止监控</translation>
     </message>
     <message>
+      <source>no store configured</source>
+      <translation>未配置存储</translation>
+    </message>
+    <message>
       <source>Bus address</source>
       <translation>总线地址</translation>
     </message>
@@ -562,6 +566,14 @@
     <message>
       <source>Chart {0} bars</source>
       <translation>显示 {0} K线</translation>
+    </message>
+    <message>
+      <source>{0}: {1} stored bars plus live bars</source>
+      <translation>{0}: 库中 {1} 根K线加实时K线</translation>
+    </message>
+    <message>
+      <source>{0}: live bars only ({1})</source>
+      <translation>{0}: 仅实时K线 ({1})</translation>
     </message>
     <message>
       <source>{0} | cycles {1}/{2} | {3:.0f} spots/s | lost {4} messages, {5} cycles | latency {6:.1f} ms | last message {7} ago</source>

@@ -149,8 +149,8 @@ def file_row(edit: QLineEdit, parent: QWidget, pattern: str) -> QWidget:
 def form(*rows: tuple[str, QWidget | QLayout]) -> QFormLayout:
     """Label / field rows; fields keep their size hint instead of filling the window's width."""
     lay = QFormLayout()
-    lay.setFieldGrowthPolicy(QFormLayout.FieldsStayAtSizeHint)
-    lay.setLabelAlignment(Qt.AlignRight | Qt.AlignVCenter)
+    lay.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.FieldsStayAtSizeHint)
+    lay.setLabelAlignment(Qt.Alignment(Qt.AlignmentFlag.AlignRight) | Qt.AlignmentFlag.AlignVCenter)
     for label, widget in rows:
         if isinstance(widget, QLayout):
             lay.addRow(label, widget)
@@ -183,19 +183,31 @@ class ElidedLabel(QLabel):
     def paintEvent(self, _event: QPaintEvent | None) -> None:  # noqa: N802 - Qt's name
         painter = QPainter(self)
         rect = self.contentsRect()
-        shown = self.fontMetrics().elidedText(self._full, Qt.ElideMiddle, rect.width())
-        painter.drawText(rect, int(self.alignment()) | int(Qt.AlignVCenter), shown)
+        shown = self.fontMetrics().elidedText(self._full, Qt.TextElideMode.ElideMiddle, rect.width())
+        painter.drawText(rect, int(self.alignment()) | int(Qt.AlignmentFlag.AlignVCenter), shown)
 
 
 def command_label(tooltip: str) -> ElidedLabel:
     label = ElidedLabel("", tooltip)
-    label.setTextInteractionFlags(Qt.TextSelectableByMouse)
+    label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
     return label
+
+
+class LogView(QPlainTextEdit):
+    """A log that stays scrolled to the left edge as lines arrive (a long line would otherwise pull the
+    view sideways and cut the start of every line)."""
+
+    def appendPlainText(self, text: str | None) -> None:  # noqa: N802 - Qt's name
+        bar = self.horizontalScrollBar()
+        left = bar.value() if bar is not None else 0
+        super().appendPlainText(text)
+        if bar is not None:
+            bar.setValue(left)
 
 
 def log_view(tooltip: str) -> QPlainTextEdit:
     """A read-only log in a fixed-width font, without line wrap, keeping the last ``LOG_LINES`` lines."""
-    log = QPlainTextEdit()
+    log = LogView()
     log.setReadOnly(True)
     log.setToolTip(tooltip)
     log.setFont(QFontDatabase.systemFont(QFontDatabase.FixedFont))

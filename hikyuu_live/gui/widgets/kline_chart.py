@@ -81,8 +81,8 @@ class KLineChart(QWidget):
         self.bodies.setOpts(x=x, y0=np.minimum(o, c), height=tiny, width=0.6, **colours)
         self.vol.setOpts(x=x, y0=np.zeros(n), height=bars["volume"].astype(float), width=0.6, **colours)
         unit = "D" if ktype is KType.DAY else "m"
-        stamps = np.datetime_as_string(bars["datetime"], unit=unit).tolist() if n else []
-        self.axis.labels = [s if ktype is KType.DAY else s[5:].replace("T", " ") for s in stamps]
+        stamps = [str(t) for t in bars["datetime"].astype(f"M8[{unit}]").tolist()] if n else []
+        self.axis.labels = [s[:10] if ktype is KType.DAY else s[5:16] for s in stamps]
         self.title.setText(title)
         if n:
             self.price.setXRange(-1, n, padding=0)

@@ -114,20 +114,17 @@ class MarketFeed:
 
     def load_history(self, code: str) -> str:
         """Read ``code``'s stored bars and start its live bars on them. Blocking (a worker thread calls it);
-        returns what happened, for the status line."""
+        returns ``"<stored bars>"``, or ``"0 <why none>"``, for the status line."""
         history: dict[KType, Mapping[str, np.ndarray]] = {}
-        note = ""
+        note = "0 no store configured"
         if self.history is not None:
             try:
                 for k in CHART_KTYPES:
                     history[k] = self.history([code], k, HISTORY_BARS[k])
-                n = sum(len(v.get(code, ())) for v in history.values())
-                note = f"{n} stored bars"
+                note = str(sum(len(v.get(code, ())) for v in history.values()))
             except Exception as e:  # noqa: BLE001 - the chart still shows live bars
                 log.warning("history of %s not read: %s", code, e)
-                history, note = {}, f"no stored history ({e})"
-        else:
-            note = "no store configured: live bars only"
+                history, note = {}, f"0 {e}"
         bars = LiveBars([code], CHART_KTYPES, self.trading_day(), history=history)
         with self._lock:
             if self._code != code:

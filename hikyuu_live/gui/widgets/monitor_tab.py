@@ -51,7 +51,9 @@ class MonitorTab(QWidget):
         self.summary = f.ElidedLabel("-", tr("Connection, cycles, rate, lost messages, latency, last message"))
         self.model = QuoteModel(self)
         self.table = quote_view(self.model)
-        self.table.selectionModel().currentRowChanged.connect(self._row_chosen)
+        selection = self.table.selectionModel()
+        assert selection is not None
+        selection.currentRowChanged.connect(self._row_chosen)
         self.chart = KLineChart(tr("Candles and volume of the selected code: stored history plus live bars"))
         self.chart_note = f.ElidedLabel(tr("Select a code in the table"), tr("The charted code"))
         self.ktype_group = QButtonGroup(self)
@@ -63,7 +65,7 @@ class MonitorTab(QWidget):
             self.ktype_group.addButton(b)
             self.ktype_buttons[k] = b
             kbox.addWidget(b)
-            b.toggled.connect(lambda on: on and self._redraw(force=True))
+            b.toggled.connect(self._ktype_toggled)
         self.ktype_buttons[KType.MIN].setChecked(True)
         kbox.addWidget(self.chart_note, 1)
         self.health = BusHealth()
@@ -77,16 +79,17 @@ class MonitorTab(QWidget):
         cl.setContentsMargins(0, 0, 0, 0)
         cl.addLayout(kbox)
         cl.addWidget(self.chart, 1)
-        right = QSplitter(Qt.Vertical)
+        right = QSplitter(Qt.Orientation.Vertical)
         right.addWidget(chart_box)
         right.addWidget(self.health)
         right.setStretchFactor(0, 3)
         right.setStretchFactor(1, 2)
-        split = QSplitter(Qt.Horizontal)
+        split = QSplitter(Qt.Orientation.Horizontal)
         split.addWidget(self.table)
         split.addWidget(right)
         split.setStretchFactor(0, 2)
         split.setStretchFactor(1, 3)
+        split.setSizes([560, 700])  # the table shows every column at 1280 px
         main = QVBoxLayout(self)
         main.addLayout(top)
         main.addWidget(self.summary)
@@ -170,7 +173,15 @@ class MonitorTab(QWidget):
 
     def _history_loaded(self, code: str, note: str) -> None:
         if self.feed is not None and self.feed.code == code:
-            self.chart_note.setText(f"{code}: {note}")
+            stored, _, error = note.partition(" ")
+            error = tr("no store configured") if error == "no store configured" else error
+            text = (tr("{0}: {1} stored bars plus live bars").format(code, stored) if not error
+                    else tr("{0}: live bars only ({1})").format(code, error))
+            self.chart_note.setText(text)
+            self._redraw(force=True)
+
+    def _ktype_toggled(self, on: bool) -> None:
+        if on:
             self._redraw(force=True)
 
     def _redraw(self, force: bool = False) -> None:
@@ -211,7 +222,10 @@ class MonitorTab(QWidget):
 
     def _update_table(self, feed: MarketFeed) -> None:
         selected = feed.code
+        first = self.model.rowCount() == 0
         self.model.update(feed.subscriber.latest(), self.watched())
+        if first and self.model.rowCount():
+            self.table.resizeColumnsToContents()
         if selected is None and self.model.rowCount() and self.table.currentIndex().row() < 0:
             self.table.selectRow(0)  # chart something at once
             return
@@ -219,11 +233,15 @@ class MonitorTab(QWidget):
             row = self.model.row_of(selected)
             if row >= 0 and self.table.currentIndex().row() != row:
                 sm = self.table.selectionModel()
+                assert sm is not None
                 sm.blockSignals(True)
-                sm.setCurrentIndex(self.model.index(row, 0),
-                                   QItemSelectionModel.ClearAndSelect | QItemSelectionModel.Rows)
+                flags = (QItemSelectionModel.SelectionFlags(QItemSelectionModel.SelectionFlag.ClearAndSelect)
+                         | QItemSelectionModel.SelectionFlag.Rows)
+                sm.setCurrentIndex(self.model.index(row, 0), flags)
                 sm.blockSignals(False)
-                self.table.viewport().update()
+                viewport = self.table.viewport()
+                if viewport is not None:
+                    viewport.update()
 
     def _set_stale(self, text: str) -> None:
         if text != self._stale_text:

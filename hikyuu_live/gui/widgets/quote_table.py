@@ -12,10 +12,11 @@ from typing import Any
 
 import numpy as np
 from PyQt5.QtCore import QAbstractTableModel, QModelIndex, QObject, Qt
-from PyQt5.QtWidgets import QAbstractItemView, QHeaderView, QTableView
+from PyQt5.QtWidgets import QAbstractItemView, QTableView
 
 from hikyuu_live.gui.i18n import tr
 from hikyuu_live.gui.widgets.colors import FLAT, signed
+from hikyuu_live.gui.widgets.tables import compact
 from hikyuu_live.model.spot import market_codes
 
 COLUMNS = ("code", "name", "close", "change_pct", "change", "volume", "amount", "time")
@@ -38,29 +39,30 @@ class QuoteModel(QAbstractTableModel):
         self.sort_column, self.sort_desc = 0, False
 
     # ------------------------------------------------------------------ Qt model API
-    def rowCount(self, parent: QModelIndex = QModelIndex()) -> int:  # noqa: B008, N802 - Qt's API
-        return 0 if parent.isValid() else len(self.order)
+    def rowCount(self, parent: QModelIndex | None = None) -> int:  # noqa: N802 - Qt's API
+        return 0 if parent is not None and parent.isValid() else len(self.order)
 
-    def columnCount(self, parent: QModelIndex = QModelIndex()) -> int:  # noqa: B008, N802 - Qt's API
-        return 0 if parent.isValid() else len(COLUMNS)
+    def columnCount(self, parent: QModelIndex | None = None) -> int:  # noqa: N802 - Qt's API
+        return 0 if parent is not None and parent.isValid() else len(COLUMNS)
 
-    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.DisplayRole) -> Any:  # noqa: N802
-        if role == Qt.DisplayRole and orientation == Qt.Horizontal:
+    def headerData(self, section: int, orientation: Qt.Orientation,  # noqa: N802 - Qt's API
+                   role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal:
             return self._headers[section]
         return None
 
-    def data(self, index: QModelIndex, role: int = Qt.DisplayRole) -> Any:
+    def data(self, index: QModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if not index.isValid():
             return None
         i, col = int(self.order[index.row()]), COLUMNS[index.column()]
-        if role == Qt.DisplayRole:
+        if role == Qt.ItemDataRole.DisplayRole:
             return self._text(col, i)
-        if role == Qt.ForegroundRole and col in ("close", "change_pct", "change"):
+        if role == Qt.ItemDataRole.ForegroundRole and col in ("close", "change_pct", "change"):
             return signed(float(self.cols["change"][i]))
-        if role == Qt.ForegroundRole:
+        if role == Qt.ItemDataRole.ForegroundRole:
             return FLAT
-        if role == Qt.TextAlignmentRole and col not in ("code", "name"):
-            return int(Qt.AlignRight | Qt.AlignVCenter)
+        if role == Qt.ItemDataRole.TextAlignmentRole and col not in ("code", "name"):
+            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         return None
 
     def _text(self, col: str, i: int) -> str:
@@ -75,8 +77,8 @@ class QuoteModel(QAbstractTableModel):
             return f"{v:.3f}" if v < 10 else f"{v:.2f}"
         return f"{v:,.0f}"
 
-    def sort(self, column: int, order: Qt.SortOrder = Qt.AscendingOrder) -> None:
-        self.sort_column, self.sort_desc = column, order == Qt.DescendingOrder
+    def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
+        self.sort_column, self.sort_desc = column, order == Qt.SortOrder.DescendingOrder
         self.layoutAboutToBeChanged.emit()
         self._sort()
         self.layoutChanged.emit()
@@ -91,8 +93,8 @@ class QuoteModel(QAbstractTableModel):
 
     def row_of(self, code: str) -> int:
         """The row showing ``code``, or -1."""
-        rows = np.flatnonzero(self.codes[self.order] == code) if len(self.order) else ()
-        return int(rows[0]) if len(rows) else -1
+        rows = np.flatnonzero(self.codes[self.order] == code)
+        return int(rows[0]) if rows.size else -1
 
     def code_at(self, row: int) -> str | None:
         return str(self.codes[self.order[row]]) if 0 <= row < len(self.order) else None
@@ -129,13 +131,10 @@ def quote_view(model: QuoteModel) -> QTableView:
     view.setToolTip(tr("Newest quote of each watched code: red up, green down; click a header to sort, "
                        "a row to chart it"))
     view.setSortingEnabled(True)
-    view.sortByColumn(0, Qt.AscendingOrder)
+    view.sortByColumn(0, Qt.SortOrder.AscendingOrder)
     view.setSelectionBehavior(QAbstractItemView.SelectRows)
     view.setSelectionMode(QAbstractItemView.SingleSelection)
     view.setEditTriggers(QAbstractItemView.NoEditTriggers)
-    view.verticalHeader().setVisible(False)
-    view.verticalHeader().setDefaultSectionSize(22)
-    view.horizontalHeader().setSectionResizeMode(QHeaderView.Interactive)
-    view.horizontalHeader().setStretchLastSection(True)
+    compact(view)
     view.setAlternatingRowColors(True)
     return view

@@ -67,7 +67,7 @@ class RunImportTab(QWidget):
         sched.setLayout(f.row(self.sched_enable, self.sched_time))
         top = QHBoxLayout()
         top.addWidget(box)
-        top.addWidget(sched, 0, Qt.AlignTop)
+        top.addWidget(sched, 0, Qt.AlignmentFlag.AlignTop)
         top.addStretch(1)
         main = QVBoxLayout(self)
         main.addLayout(f.row(self.button))

@@ -73,7 +73,7 @@ class StorageTab(QWidget):
             lay = f.form(*rows)
             if name != "hdf5":
                 button = f.button(tr("Test connection"), tr("Connect to the server now with these settings"))
-                button.clicked.connect(lambda _=False, n=name: self.test_connection(n))
+                button.clicked.connect(lambda _=False, n=name: self._test_clicked(n))
                 self.status[name] = f.ElidedLabel("", tr("Result of the connection test"))
                 lay.addRow(button, self.status[name])
             box.setLayout(lay)
@@ -101,6 +101,9 @@ class StorageTab(QWidget):
         chosen = self.backend()
         return {name: {"enable": name == chosen, **{k: w.text().strip() for k, w in widgets.items()}}
                 for name, widgets in self.fields.items()}
+
+    def _test_clicked(self, name: str) -> None:
+        self.test_connection(name)
 
     def test_connection(self, name: str) -> Future[str]:
         """Start a connection test off the Qt thread; its message lands in the status label (and the future)."""

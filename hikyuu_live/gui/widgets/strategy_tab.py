@@ -75,6 +75,7 @@ class StrategyTab(QWidget):
         self.scripts = QListWidget()
         self.scripts.setToolTip(tr("Strategy scripts: the demos and your own (.py files)"))
         self.scripts.setMaximumWidth(f.FIELD_WIDTH)
+        self.scripts.setMaximumHeight(110)
         for command, label in demos():
             item = QListWidgetItem(label)
             item.setData(SCRIPT_ROLE, command)
@@ -96,7 +97,7 @@ class StrategyTab(QWidget):
         self.clock.addItem(tr("Live (wall time)"), "live")
         self.clock.addItem(tr("Market time (for replays)"), "market")
         self.start_button = f.button(tr("Start strategy"), tr("Start the selected script as a new run"))
-        self.start_button.clicked.connect(self.start_selected)
+        self.start_button.clicked.connect(self._start_clicked)
         self.command = f.command_label(tr("The equivalent command line"))
 
         setup = QGroupBox(tr("New run"))
@@ -145,11 +146,12 @@ class StrategyTab(QWidget):
         bar.addWidget(self.run_info, 1)
         runs_lay.addLayout(bar)
         split = QSplitter()
-        split.setOrientation(Qt.Vertical)
+        split.setOrientation(Qt.Orientation.Vertical)
         split.addWidget(runs_box)
         split.addWidget(details)
         split.setStretchFactor(0, 1)
         split.setStretchFactor(1, 2)
+        split.setSizes([150, 300])
         main = QVBoxLayout(self)
         main.addWidget(setup)
         main.addWidget(self.command)
@@ -190,6 +192,9 @@ class StrategyTab(QWidget):
         return launcher_command(target, *args)
 
     # ------------------------------------------------------------------ runs
+    def _start_clicked(self) -> None:
+        self.start_selected()
+
     def start_selected(self) -> StrategyRun | None:
         try:
             command = self.command_line()
@@ -209,7 +214,8 @@ class StrategyTab(QWidget):
         return run
 
     def selected(self) -> StrategyRun | None:
-        rows = self.table.selectionModel().selectedRows() if self.table.selectionModel() else []
+        model = self.table.selectionModel()
+        rows = model.selectedRows() if model is not None else []
         if rows and rows[0].row() < len(self.runs):
             return self.runs[rows[0].row()]
         return self.runs[-1] if self.runs else None
@@ -265,18 +271,18 @@ class StrategyTab(QWidget):
         tables.fill(self.positions, [[f"{p['market']}{p['code']}", p.get("name", ""), p["number"], p["sellable"],
                                       p["cost_price"], p.get("last_price") or 0.0, p["market_value"],
                                       p["unrealised_pnl"]] for p in positions],
-                    [signed(p["unrealised_pnl"]) for p in positions])
+                    [signed(p["unrealised_pnl"]) for p in positions], {4: 3, 5: 3})
         orders = list(reversed(snap.get("orders", [])))  # newest first
         tables.fill(self.orders, [[o.get("datetime", ""), f"{o.get('market', '')}{o.get('code', '')}",
                                    shown(o.get("side", "")), float(o.get("price", 0.0)), int(o.get("number", 0)),
                                    shown(o.get("status", "")), int(o.get("filled_number", 0)), o.get("reason", "")]
                                   for o in orders],
-                    [WARN if o.get("status") in ("unconfirmed", "pending") else None for o in orders])
+                    [WARN if o.get("status") in ("unconfirmed", "pending") else None for o in orders], {3: 3})
         fills = list(reversed(snap.get("fills", [])))
         tables.fill(self.fills, [[t.get("datetime", ""), f"{t.get('market', '')}{t.get('code', '')}",
                                   shown(t.get("side", "")),
                                   float(t.get("price", 0.0)), int(t.get("number", 0)), float(t.get("amount", 0.0)),
-                                  float(t.get("fee", 0.0))] for t in fills])
+                                  float(t.get("fee", 0.0))] for t in fills], None, {3: 3})
 
     def shutdown(self) -> None:
         self.timer.stop()

@@ -15,7 +15,7 @@ class NumberItem(QTableWidgetItem):
     def __init__(self, text: str, value: float) -> None:
         super().__init__(text)
         self.value = value
-        self.setTextAlignment(int(Qt.AlignRight | Qt.AlignVCenter))
+        self.setTextAlignment(int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter))
 
     def __lt__(self, other: QTableWidgetItem) -> bool:
         if isinstance(other, NumberItem):
@@ -30,12 +30,19 @@ def table(headers: Sequence[str], tooltip: str) -> QTableWidget:
     t.setEditTriggers(QAbstractItemView.NoEditTriggers)
     t.setSelectionBehavior(QAbstractItemView.SelectRows)
     t.setAlternatingRowColors(True)
-    t.verticalHeader().setVisible(False)
-    t.verticalHeader().setDefaultSectionSize(22)
-    t.horizontalHeader().setSectionResizeMode(QHeaderView.Interactive)
-    t.horizontalHeader().setStretchLastSection(True)
+    compact(t)
     t.setSortingEnabled(True)
     return t
+
+
+def compact(view: QAbstractItemView) -> None:
+    """Row height of one line, no row numbers, columns the user can widen, the last one filling the rest."""
+    vertical, horizontal = view.verticalHeader(), view.horizontalHeader()
+    assert isinstance(vertical, QHeaderView) and isinstance(horizontal, QHeaderView)
+    vertical.setVisible(False)
+    vertical.setDefaultSectionSize(22)
+    horizontal.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+    horizontal.setStretchLastSection(True)
 
 
 def cell(value: object, digits: int = 2) -> QTableWidgetItem:
@@ -48,16 +55,19 @@ def cell(value: object, digits: int = 2) -> QTableWidgetItem:
     return QTableWidgetItem(str(value))
 
 
-def fill(t: QTableWidget, rows: Sequence[Sequence[object]], colours: Sequence[QColor | None] | None = None) -> None:
-    """Replace the rows of ``t`` (sorting kept); ``colours[i]`` tints row ``i``'s text."""
+def fill(t: QTableWidget, rows: Sequence[Sequence[object]], colours: Sequence[QColor | None] | None = None,
+         digits: dict[int, int] | None = None) -> None:
+    """Replace the rows of ``t`` (sorting kept); ``colours[i]`` tints row ``i``'s text, ``digits[c]`` is the
+    number of decimals of column ``c`` (2 by default; prices of funds have 3). Columns fit their text."""
     sorting = t.isSortingEnabled()
     t.setSortingEnabled(False)
     t.setRowCount(len(rows))
     for r, values in enumerate(rows):
         colour = colours[r] if colours else None
         for c, v in enumerate(values):
-            item = cell(v)
+            item = cell(v, (digits or {}).get(c, 2))
             if colour is not None:
                 item.setForeground(colour)
             t.setItem(r, c, item)
     t.setSortingEnabled(sorting)
+    t.resizeColumnsToContents()
