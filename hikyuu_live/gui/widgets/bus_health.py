@@ -22,6 +22,8 @@ class BusHealth(QWidget):
         self.latency = self.plots.addPlot(row=1, col=0, title=tr("Cycle latency (ms)"))
         self.gaps = self.plots.addPlot(row=2, col=0, title=tr("Lost messages (total)"))
         for plot in (self.rate, self.latency, self.gaps):
+            plot.setClipToView(True)  # draw only what is visible
+            plot.setDownsampling(auto=True, mode="peak")  # a spike stays visible when points are merged
             plot.showGrid(x=True, y=True, alpha=0.2)
             plot.hideButtons()
             plot.setMouseEnabled(x=False, y=False)

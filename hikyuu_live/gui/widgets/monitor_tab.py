@@ -24,7 +24,7 @@ from hikyuu_live.gui.widgets.quote_table import QuoteModel, quote_view
 from hikyuu_live.model.kdata import KType
 from hikyuu_live.strategy.context import normalize_code
 
-REFRESH_MS = 500
+REFRESH_MS = 250  # one of table / chart / health per tick: their repaints never pile into one event
 STALE_AFTER_S = 5.0
 
 
@@ -196,29 +196,38 @@ class MonitorTab(QWidget):
 
     # ------------------------------------------------------------------ refresh
     def refresh(self) -> None:
+        """One job per tick, in turn: the table (new data only), the chart (changed bars only), then once a
+        second the health sample, its plots and the stale check. Each repaints in its own event."""
         feed = self.feed
         if feed is None:
             return
         sub = feed.subscriber
-        if sub.stats.messages != self._seen_messages:
-            self._seen_messages = sub.stats.messages
-            self._update_table(feed)
-        self._redraw()
         self._ticks += 1
-        if self._ticks % max(1, 1000 // REFRESH_MS) == 0:
-            sample = feed.sample()
-            self.health.show_samples(feed.health)
-            st = sub.stats
-            age = f"{sub.seconds_since_last_message:.1f} s" if st.messages else "-"
-            self.summary.setText(tr("{0} | cycles {1}/{2} | {3:.0f} spots/s | lost {4} messages, {5} cycles | "
-                                    "latency {6:.1f} ms | last message {7} ago").format(
-                tr("connected") if sub.is_connected else tr("not connected"), st.complete_cycles, st.cycles,
-                sample.spots_per_s, st.gaps, st.lost_cycles, st.last_cycle_latency_s * 1000.0, age))
-            if sub.is_stale:
-                self._set_stale(tr("QUOTES STALE: nothing from {0} for {1:.0f} s (no data, no heartbeat)").format(
-                    feed.address, sub.seconds_since_last_message if st.messages else STALE_AFTER_S))
-            else:
-                self._set_stale("")
+        step = self._ticks % 4
+        if step in (0, 2):
+            if sub.stats.messages != self._seen_messages:
+                self._seen_messages = sub.stats.messages
+                self._update_table(feed)
+        elif step == 1:
+            self._redraw()
+        else:
+            self._sample(feed)
+
+    def _sample(self, feed: MarketFeed) -> None:
+        sub = feed.subscriber
+        sample = feed.sample()
+        self.health.show_samples(feed.health)
+        st = sub.stats
+        age = f"{sub.seconds_since_last_message:.1f} s" if st.messages else "-"
+        self.summary.setText(tr("{0} | cycles {1}/{2} | {3:.0f} spots/s | lost {4} messages, {5} cycles | "
+                                "latency {6:.1f} ms | last message {7} ago").format(
+            tr("connected") if sub.is_connected else tr("not connected"), st.complete_cycles, st.cycles,
+            sample.spots_per_s, st.gaps, st.lost_cycles, st.last_cycle_latency_s * 1000.0, age))
+        if sub.is_stale:
+            self._set_stale(tr("QUOTES STALE: nothing from {0} for {1:.0f} s (no data, no heartbeat)").format(
+                feed.address, sub.seconds_since_last_message if st.messages else STALE_AFTER_S))
+        else:
+            self._set_stale("")
 
     def _update_table(self, feed: MarketFeed) -> None:
         selected = feed.code

@@ -20,6 +20,9 @@ from hikyuu_live.gui.widgets.tables import compact
 from hikyuu_live.model.spot import market_codes
 
 COLUMNS = ("code", "name", "close", "change_pct", "change", "volume", "amount", "time")
+_ROLES = frozenset({int(Qt.ItemDataRole.DisplayRole), int(Qt.ItemDataRole.ForegroundRole),
+                    int(Qt.ItemDataRole.TextAlignmentRole)})
+_RIGHT = int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
 
 
 def headers() -> list[str]:
@@ -52,27 +55,26 @@ class QuoteModel(QAbstractTableModel):
         return None
 
     def data(self, index: QModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid():
+        # the view asks for about seven roles per visible cell on every repaint: answer the unused ones first
+        if role not in _ROLES or not index.isValid():
             return None
         i, col = int(self.order[index.row()]), COLUMNS[index.column()]
         if role == Qt.ItemDataRole.DisplayRole:
             return self._text(col, i)
-        if role == Qt.ItemDataRole.ForegroundRole and col in ("close", "change_pct", "change"):
-            return signed(float(self.cols["change"][i]))
         if role == Qt.ItemDataRole.ForegroundRole:
-            return FLAT
-        if role == Qt.ItemDataRole.TextAlignmentRole and col not in ("code", "name"):
-            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-        return None
+            return signed(float(self.cols["change"][i])) if col in ("close", "change_pct", "change") else FLAT
+        return _RIGHT if col not in ("code", "name") else None
 
     def _text(self, col: str, i: int) -> str:
         v = self.cols[col][i]
-        if col in ("code", "name", "time"):
+        if col == "time":  # formatted for the visible rows only
+            return str(v.astype("M8[s]"))[11:19]
+        if col in ("code", "name"):
             return str(v)
         if col == "change_pct":
             return f"{v:+.2f}%" if np.isfinite(v) else "-"
-        if col == "change":
-            return f"{v:+.2f}" if np.isfinite(v) else "-"
+        if col == "change":  # as many decimals as the price (funds trade in 0.001)
+            return (f"{v:+.3f}" if self.cols["close"][i] < 10 else f"{v:+.2f}") if np.isfinite(v) else "-"
         if col == "close":
             return f"{v:.3f}" if v < 10 else f"{v:.2f}"
         return f"{v:,.0f}"
@@ -84,7 +86,9 @@ class QuoteModel(QAbstractTableModel):
         self.layoutChanged.emit()
 
     # ------------------------------------------------------------------ updates
-    def _sort(self) -> None:
+    def _sort(self, codes_changed: bool = True) -> None:
+        if not codes_changed and COLUMNS[self.sort_column] in ("code", "name"):
+            return  # the same codes in the same order
         key = self.cols[COLUMNS[self.sort_column]]
         if key.dtype.kind == "f":
             key = np.where(np.isfinite(key), key, -np.inf)
@@ -110,14 +114,12 @@ class QuoteModel(QAbstractTableModel):
             change = np.where(yc > 0, close - yc, np.nan)
             pct = change / yc * 100.0
         cols = {"code": codes, "name": spots["name"], "close": close, "change_pct": pct, "change": change,
-                "volume": spots["volume"], "amount": spots["amount"],
-                "time": np.datetime_as_string(spots["datetime"], unit="s")}
-        cols["time"] = np.array([t[11:] for t in cols["time"].tolist()]) if len(codes) else cols["time"]
+                "volume": spots["volume"], "amount": spots["amount"], "time": spots["datetime"]}
         same = len(codes) == len(self.codes) and bool(np.array_equal(codes, self.codes))
         if not same:
             self.layoutAboutToBeChanged.emit()
         self.codes, self.cols = codes, cols
-        self._sort()
+        self._sort(codes_changed=not same)
         if same:
             if len(codes):
                 self.dataChanged.emit(self.index(0, 0), self.index(len(codes) - 1, len(COLUMNS) - 1))
@@ -136,5 +138,8 @@ def quote_view(model: QuoteModel) -> QTableView:
     view.setSelectionMode(QAbstractItemView.SingleSelection)
     view.setEditTriggers(QAbstractItemView.NoEditTriggers)
     compact(view)
+    header = view.horizontalHeader()
+    if header is not None:
+        header.setResizeContentsPrecision(200)  # fit columns to the first rows, not all 6,000
     view.setAlternatingRowColors(True)
     return view
