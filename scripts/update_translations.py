@@ -1,5 +1,5 @@
 """Bring HikyuuTDX's translation files up to date with the source: every ``tr("...")`` literal under
-``hikyuu_live/gui`` becomes a message of ``hikyuu_live/gui/i18n/<lang>.ts`` (Qt Linguist's format).
+``hikyuu_live/gui`` becomes a message of ``hikyuu_live/gui/translations/<lang>.ts`` (Qt Linguist's format).
 
 Existing translations are kept; new strings are added as ``unfinished`` (shown in English until
 translated); strings no longer in the source are marked ``obsolete``. Translate with Qt Linguist or
@@ -68,7 +68,7 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--lang", default="zh_CN")
     args = ap.parse_args(argv)
-    missing = update(GUI / "i18n" / f"{args.lang}.ts", source_strings())
+    missing = update(GUI / "translations" / f"{args.lang}.ts", source_strings())
     for s in missing:
         print(f"untranslated: {s!r}")
     return 1 if missing else 0

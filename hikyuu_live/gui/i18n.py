@@ -2,7 +2,7 @@
 
 Every user-facing string of the GUI is written in English inside ``tr("...")`` (one translation context,
 ``HikyuuTDX``) and translated in ``zh_CN.ts``, a Qt Linguist file (edit it with Qt Linguist or any text
-editor; ``scripts/update_translations.py`` adds the strings new code introduces). The ``.ts`` file is read
+editor; it lives in ``gui/translations/``; ``scripts/update_translations.py`` adds the strings new code introduces). The ``.ts`` file is read
 directly by ``TsTranslator``, a ``QTranslator`` whose ``translate`` looks the string up, so no compiled
 ``.qm`` file and no Qt build tool are needed. Qt's own dialogs (file chooser, message boxes) use Qt's
 shipped ``qtbase_zh_CN.qm`` when it is installed.
@@ -24,7 +24,7 @@ log = logging.getLogger(__name__)
 CONTEXT = "HikyuuTDX"
 LANGUAGES = ("zh_CN", "en")
 DEFAULT_LANGUAGE = "zh_CN"
-TS_DIR = Path(__file__).resolve().parent
+TS_DIR = Path(__file__).resolve().parent / "translations"
 
 
 def tr(text: str) -> str:

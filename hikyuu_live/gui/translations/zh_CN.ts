@@ -564,6 +564,10 @@
       <translation>{0}: 正在读取历史K线…</translation>
     </message>
     <message>
+      <source>{0} | cycles {1}/{2} | {3:.0f} spots/s | lost {4} messages, {5} cycles | latency {6:.1f} ms | last message {7} ago</source>
+      <translation>{0} | 周期 {1}/{2} | 每秒 {3:.0f} 笔 | 丢失 {4} 条消息, {5} 个周期 | 延迟 {6:.1f} 毫秒 | 最近消息 {7} 前</translation>
+    </message>
+    <message>
       <source>Chart {0} bars</source>
       <translation>显示 {0} K线</translation>
     </message>
@@ -574,10 +578,6 @@
     <message>
       <source>{0}: live bars only ({1})</source>
       <translation>{0}: 仅实时K线 ({1})</translation>
-    </message>
-    <message>
-      <source>{0} | cycles {1}/{2} | {3:.0f} spots/s | lost {4} messages, {5} cycles | latency {6:.1f} ms | last message {7} ago</source>
-      <translation>{0} | 周期 {1}/{2} | 每秒 {3:.0f} 笔 | 丢失 {4} 条消息, {5} 个周期 | 延迟 {6:.1f} 毫秒 | 最近消息 {7} 前</translation>
     </message>
     <message>
       <source>QUOTES STALE: nothing from {0} for {1:.0f} s (no data, no heartbeat)</source>
