@@ -2,10 +2,10 @@
 
 Every user-facing string of the GUI is written in English inside ``tr("...")`` (one translation context,
 ``HikyuuTDX``) and translated in ``zh_CN.ts``, a Qt Linguist file (edit it with Qt Linguist or any text
-editor; it lives in ``gui/translations/``; ``scripts/update_translations.py`` adds the strings new code introduces). The ``.ts`` file is read
-directly by ``TsTranslator``, a ``QTranslator`` whose ``translate`` looks the string up, so no compiled
-``.qm`` file and no Qt build tool are needed. Qt's own dialogs (file chooser, message boxes) use Qt's
-shipped ``qtbase_zh_CN.qm`` when it is installed.
+editor; it lives in ``gui/translations/``; ``scripts/update_translations.py`` adds the strings new code
+introduces). The ``.ts`` file is read directly by ``TsTranslator``, a ``QTranslator`` whose ``translate``
+looks the string up, so no compiled ``.qm`` file and no Qt build tool are needed. Qt's own dialogs (file
+chooser, message boxes) use Qt's shipped ``qtbase_zh_CN.qm`` when it is installed.
 
 The language: ``HikyuuTDX --lang en|zh_CN``, else ``$HIKYUU_LANG``, else Chinese.
 """
