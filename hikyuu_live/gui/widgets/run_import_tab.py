@@ -54,7 +54,9 @@ class RunImportTab(QWidget):
         self.command = f.command_label(tr("The equivalent command line"))
         self.bars = {k: QProgressBar() for k, _ in KINDS}
         for bar in self.bars.values():
-            bar.setMaximumWidth(f.FIELD_WIDTH)
+            bar.setMinimumWidth(f.FIELD_WIDTH)  # a form keeps fields at their size hint: too short for a bar
+            bar.setFormat("%p%")
+            bar.setTextVisible(True)
             bar.setToolTip(tr("Share of the stocks done"))
         box = QGroupBox(tr("Progress"))
         box.setLayout(f.form(*[(label, self.bars[k]) for k, label in kinds()]))
