@@ -140,7 +140,7 @@ def _db(cp: configparser.ConfigParser, file: str, section: str) -> DbSection:
     return load_section(DbSection, cp, file, section, required=True, extra=extra)
 
 
-def load_hikyuu_ini(path: str | Path, *, check_paths: bool = False) -> HikyuuIni:
+def load_hikyuu_ini(path: str | Path, *, check_paths: bool = False, text: str | None = None) -> HikyuuIni:
     """Read and validate ``hikyuu.ini``.
 
     Parameters
@@ -150,6 +150,8 @@ def load_hikyuu_ini(path: str | Path, *, check_paths: bool = False) -> HikyuuIni
     check_paths
         Also require what Hikyuu will open to exist: the data directory for ``hdf5``, the ``vipdoc``
         directory for ``tdx``. Off by default: a collector needs no data directory.
+    text
+        Read this instead of the file (an edit about to be saved); errors still name ``path``.
 
     Raises
     ------
@@ -158,7 +160,7 @@ def load_hikyuu_ini(path: str | Path, *, check_paths: bool = False) -> HikyuuIni
     """
     path = Path(path)
     file = str(path)
-    cp = read_ini(path)
+    cp = read_ini(path, text)
     hk = load_section(HikyuuSection, cp, file, "hikyuu", required=True)
     warn_unknown(cp, file, "hikyuu", known_keys(HikyuuSection))
     block, baseinfo = _db(cp, file, "block"), _db(cp, file, "baseinfo")

@@ -77,7 +77,7 @@ _SECTIONS = (("quotation", QuotationSection), ("ktype", KTypeSection), ("weight"
              ("lazy_preload", DisabledSection))
 
 
-def load_import_ini(path: str | Path, *, check_paths: bool = False) -> ImportIni:
+def load_import_ini(path: str | Path, *, check_paths: bool = False, text: str | None = None) -> ImportIni:
     """Read and validate ``importdata-gui.ini``.
 
     Parameters
@@ -87,6 +87,8 @@ def load_import_ini(path: str | Path, *, check_paths: bool = False) -> ImportIni
     check_paths
         Also require the TDX directory to exist when ``[tdx]`` is enabled, and ``[hdf5] dir`` not to be
         a file (it is created by the import when absent).
+    text
+        Read this instead of the file (an edit about to be saved); errors still name ``path``.
 
     Raises
     ------
@@ -95,7 +97,7 @@ def load_import_ini(path: str | Path, *, check_paths: bool = False) -> ImportIni
     """
     path = Path(path)
     file = str(path)
-    cp = read_ini(path)
+    cp = read_ini(path, text)
     values: dict[str, Any] = {}  # section name -> its dataclass, checked by ImportIni's fields
     for name, cls in _SECTIONS:
         values[name] = load_section(cls, cp, file, name)

@@ -152,9 +152,10 @@ class ClickhouseSection(Section):
 
 @dataclass(frozen=True, kw_only=True, slots=True, repr=False)
 class SchedSection(Section):
-    """``[sched]``: the daily automatic import time."""
+    """``[sched]``: the daily automatic import time; ``enable`` (ours) turns the daily import on."""
 
     time: time = key(parse_time, time(18, 0))
+    enable: bool = key(parse_bool, False)
 
 
 @dataclass(frozen=True, kw_only=True, slots=True, repr=False)

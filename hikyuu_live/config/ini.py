@@ -6,13 +6,19 @@ is rewritten in place (a key repeated in a duplicated section is rewritten in ea
 one wins when read), missing keys are appended after the last key of their section, missing sections
 to the end of the file, and every other line (comments, blank lines, unknown keys and sections) stays
 as it was, with the file's line endings. The file is replaced atomically, keeping its permissions and
-writing through a symlink, so a crash never leaves half a config.
+writing through a symlink, so a crash never leaves half a config. ``edit_ini_text`` is the same edit on
+text, so a caller can validate the result before anything is written.
+
+Passwords: a file that holds one (a non-empty ``pwd``, ``password`` or ``comm_password``) is readable by
+its owner only. ``update_ini`` creates such a file with mode 0600 and takes the group and other bits off an
+existing file when it writes a password into it; ``readable_by_others`` lets the doctor find older ones.
 """
 
 from __future__ import annotations
 
 import configparser
 import contextlib
+import logging
 import os
 import re
 import shutil
@@ -23,21 +29,28 @@ from pathlib import Path
 from hikyuu_live.config.values import format_value
 from hikyuu_live.errors import ConfigError
 
+log = logging.getLogger(__name__)
+
 # the same permissive patterns configparser uses, applied to stripped lines
 _SECTION = configparser.ConfigParser.SECTCRE
 _KEY = re.compile(configparser.ConfigParser._OPT_TMPL.format(delim="=|:"), re.VERBOSE)
 _COMMENT = ("#", ";")
+#: keys whose non-empty value is a secret (hikyuu.ini / importdata-gui.ini ``pwd``, broker credentials)
+SECRET_KEYS = frozenset({"pwd", "password", "comm_password"})
+OWNER_ONLY = 0o600
 
 
-def read_ini(path: Path) -> configparser.ConfigParser:
+def read_ini(path: Path, text: str | None = None) -> configparser.ConfigParser:
     """Parse ``path`` (UTF-8, BOM tolerated) with interpolation off and case-preserving keys.
 
     Duplicate sections and keys are allowed (the last value wins), as in Hikyuu's own ini reader.
+    ``text``: parse this instead of the file's content (an edit not written yet); errors still name ``path``.
     """
     cp = configparser.ConfigParser(interpolation=None, strict=False)
     cp.optionxform = str  # type: ignore[assignment,method-assign]
     try:
-        text = path.read_text(encoding="utf-8-sig")
+        if text is None:
+            text = path.read_text(encoding="utf-8-sig")
     except FileNotFoundError:
         raise ConfigError("file not found (run `hikyuu_doctor --init` or HikyuuTDX once to create it)",
                           file=str(path)) from None
@@ -139,6 +152,27 @@ def _add_missing(out: list[str], pending: dict[str, dict[str, str]], end_of: dic
             out.extend(f"{k} = {v}" for k, v in kv.items())
 
 
+def read_ini_text(path: Path) -> str:
+    try:
+        return path.read_bytes().decode("utf-8-sig") if path.exists() else ""  # keeps "\r\n"
+    except UnicodeDecodeError as e:
+        raise ConfigError(f"not UTF-8 text: {e}", file=str(path)) from e
+
+
+def edit_ini_text(text: str, updates: Mapping[str, Mapping[str, object]], path: str | os.PathLike[str] = "") -> str:
+    """``text`` (an ini file's content) with ``updates`` applied as ``update_ini`` would write them.
+
+    ``path`` only names the file in errors.
+    """
+    pending = _checked(Path(path), updates)
+    newline = "\r\n" if "\r\n" in text else "\n"
+    # split on line ends only (str.splitlines would also split a value at U+2028 and friends)
+    lines = text.replace("\r\n", "\n").split("\n")
+    if lines[-1] == "":
+        lines.pop()
+    return newline.join(_edit(lines, pending)) + newline
+
+
 def update_ini(path: str | os.PathLike[str], updates: Mapping[str, Mapping[str, object]]) -> None:
     """Set ``updates[section][key]`` in ``path`` (created if needed); see the module docstring.
 
@@ -147,33 +181,48 @@ def update_ini(path: str | os.PathLike[str], updates: Mapping[str, Mapping[str, 
     """
     path = Path(path)
     target = path.resolve() if path.is_symlink() else path
-    pending = _checked(path, updates)
-    try:
-        text = target.read_bytes().decode("utf-8-sig") if target.exists() else ""  # keeps "\r\n"
-    except UnicodeDecodeError as e:
-        raise ConfigError(f"not UTF-8 text: {e}", file=str(path)) from e
-    newline = "\r\n" if "\r\n" in text else "\n"
-    # split on line ends only (str.splitlines would also split a value at U+2028 and friends)
-    lines = text.replace("\r\n", "\n").split("\n")
-    if lines[-1] == "":
-        lines.pop()
-    out = _edit(lines, pending)
+    text = edit_ini_text(read_ini_text(target), updates, path)
+    secret = any(k in SECRET_KEYS and format_value(v) for kv in updates.values() for k, v in kv.items())
+    write_atomically(target, text, secret=secret)
+
+
+def write_atomically(target: Path, text: str, *, secret: bool = False) -> None:
+    """Replace ``target`` by ``text`` (UTF-8) in one rename, keeping its mode; ``secret``: owner-only."""
     target.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
-            f.write(newline.join(out) + newline)
+            f.write(text)
             f.flush()
             os.fsync(f.fileno())
         if target.exists():
             shutil.copymode(target, tmp)  # mkstemp makes it 0600; keep what the user chose
-        else:
+            if secret and os.stat(tmp).st_mode & 0o077:
+                os.chmod(tmp, os.stat(tmp).st_mode & 0o700)
+                log.warning("%s holds a password now: made readable by its owner only", target)
+        elif not secret:
             os.chmod(tmp, 0o666 & ~_umask())
         os.replace(tmp, target)
     except BaseException:
         with contextlib.suppress(OSError):
             os.unlink(tmp)
         raise
+
+
+def holds_password(path: Path) -> bool:
+    """Whether ``path`` has a non-empty ``pwd``/``password``/``comm_password`` in any section."""
+    try:
+        cp = read_ini(path)
+    except ConfigError:
+        return False
+    return any(cp.get(s, k).strip() for s in cp.sections() for k in cp.options(s) if k.lower() in SECRET_KEYS)
+
+
+def readable_by_others(path: Path) -> bool:
+    """Whether the group or others may read ``path`` (POSIX mode bits; always False on Windows)."""
+    if os.name == "nt":
+        return False
+    return bool(path.stat().st_mode & 0o044)
 
 
 def _umask() -> int:

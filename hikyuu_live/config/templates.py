@@ -10,6 +10,7 @@ the other is made to match it (the store, the data directory and the server sett
 from __future__ import annotations
 
 import logging
+import os
 from datetime import time
 from pathlib import Path
 from types import MappingProxyType
@@ -27,6 +28,7 @@ from hikyuu_live.config.import_sections import (
     QuotationSection,
     SchedSection,
 )
+from hikyuu_live.config.ini import OWNER_ONLY
 from hikyuu_live.config.paths import HIKYUU_INI, IMPORT_INI, config_home, default_data_dir
 from hikyuu_live.config.preload import IMPORT_PRELOADED, preload_text
 from hikyuu_live.config.sections import section_values
@@ -196,12 +198,16 @@ def generate_default_config(home: Path | None = None, data_dir: Path | None = No
     texts = {hk: hikyuu_ini_text(backend, data, **server),  # type: ignore[arg-type]
              imp: import_ini_text(data, backend=backend, **server)}  # type: ignore[arg-type]
     for path, text in texts.items():
+        # a file with a password is created readable by its owner only
+        mode = OWNER_ONLY if server.get("pwd") else 0o666
         try:
-            with path.open("x", encoding="utf-8") as f:  # exclusive: another process may have just written it
-                f.write(text)
-            log.info("wrote default config %s", path)
+            # exclusive: another process may have just written it
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, mode)
         except FileExistsError:
-            pass
+            continue
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write(text)
+        log.info("wrote default config %s", path)
     return hk, imp
 
 

@@ -1,13 +1,14 @@
 """The checks of the deployment checklist. Each returns ok / warning / failed with what to do about it.
 
 A check never raises: whatever goes wrong inside it becomes a ``failed`` result that says what was tried.
-The order follows docs/deployment.md: config, data, calendar, bus, QMT, broker, clock.
+The order follows docs/deployment.md: config, its permissions, data, calendar, bus, QMT, broker, clock.
 """
 
 from __future__ import annotations
 
 import enum
 import importlib
+import os
 import socket
 import sys
 from collections.abc import Callable
@@ -83,6 +84,25 @@ def check_config(ctx: DoctorContext) -> CheckResult:
                            "then fix the named key")
     return CheckResult("config", Status.OK, f"{hk_path} and {IMPORT_INI} are valid" if not note
                        else f"{hk_path} is valid{note}")
+
+
+def check_permissions(ctx: DoctorContext) -> CheckResult:
+    """Config files holding a password must be readable by their owner only (0600)."""
+    from hikyuu_live.config.ini import holds_password, readable_by_others
+
+    if os.name == "nt":
+        return CheckResult("secrets", Status.OK, "file permissions are not checked on Windows (NTFS ACLs)")
+    exposed = []
+    for path in sorted(ctx.home.glob("*.ini")):
+        try:
+            if holds_password(path) and readable_by_others(path):
+                exposed.append(f"{path} (mode {path.stat().st_mode & 0o777:o})")
+        except OSError as e:
+            exposed.append(f"{path} (cannot check: {e})")
+    if exposed:
+        return CheckResult("secrets", Status.WARNING, f"readable by other users and holding a password: "
+                           f"{', '.join(exposed)}", "chmod 600 " + " ".join(e.split(" (")[0] for e in exposed))
+    return CheckResult("secrets", Status.OK, "config files with passwords are readable by their owner only")
 
 
 def check_store(ctx: DoctorContext) -> CheckResult:
@@ -210,8 +230,8 @@ def check_clock(ctx: DoctorContext) -> CheckResult:
     return CheckResult("clock", Status.OK, f"exchange time {now.astimezone(EXCHANGE_TZ):%Y-%m-%d %H:%M:%S}{note}")
 
 
-ALL_CHECKS: list[Check] = [check_config, check_store, check_calendar, check_bus, check_xtquant, check_broker,
-                           check_clock]
+ALL_CHECKS: list[Check] = [check_config, check_permissions, check_store, check_calendar, check_bus, check_xtquant,
+                           check_broker, check_clock]
 
 
 def run_checks(ctx: DoctorContext, checks: list[Check] | None = None) -> list[CheckResult]:

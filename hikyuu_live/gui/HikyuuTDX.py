@@ -1,31 +1,34 @@
-"""HikyuuTDX: the desktop app over configuration, import, collection, monitoring and strategies.
+"""HikyuuTDX: the desktop app over configuration, import, collection, monitoring, strategies and the data server.
 
-Every tab edits ``importdata-gui.ini`` / ``hikyuu.ini`` through the shared config module, and saving
-writes only the keys the app knows, in place: keys, sections and comments edited by hand survive (the
-original regenerated ``hikyuu.ini`` from a template on every save). Input is validated by the same
-parsers the command-line tools use; invalid input is refused with the reason and nothing is saved.
+Settings tabs edit ``importdata-gui.ini`` and, where it follows, ``hikyuu.ini``. A save writes only the
+keys whose fields the user changed (compared with what the window loaded); every other byte of both files
+stays as it was: comments, unknown keys, their order and hand-set values (``config.follow`` says which
+``hikyuu.ini`` keys follow a change). Both files are validated by the same parsers the command-line tools
+use before either is written; an error names the real file, section and key, and nothing is saved.
 
-Imports, collectors and strategies run as child processes (``importdata``, ``spot_server``, strategy
-scripts), each tab showing the command line it runs, so everything the GUI does can be done without it.
+Imports, collectors, strategies and the data server run as child processes (``importdata``, ``spot_server``,
+``hikyuu-live strategy_demo2``, ``dataserver``...), each tab showing the command line it runs, so everything
+the GUI does can be done without it.
 
-    HikyuuTDX [--config DIR]
+    HikyuuTDX [--config DIR] [--lang zh_CN|en]
 """
 
 from __future__ import annotations
 
 import argparse
-import shutil
 import sys
-import tempfile
 from pathlib import Path
+from typing import Any, Protocol
 
+from PyQt5.QtCore import Qt
+from PyQt5.QtGui import QCloseEvent
 from PyQt5.QtWidgets import (
     QApplication,
-    QHBoxLayout,
+    QFrame,
     QLabel,
     QMainWindow,
     QMessageBox,
-    QPushButton,
+    QScrollArea,
     QTabWidget,
     QVBoxLayout,
     QWidget,
@@ -34,23 +37,35 @@ from PyQt5.QtWidgets import (
 from hikyuu_live.config import (
     HIKYUU_INI,
     IMPORT_INI,
+    HikyuuIni,
+    ImportIni,
     config_home,
     generate_default_config,
-    hikyuu_ini_text,
     load_hikyuu_ini,
     load_import_ini,
-    update_ini,
 )
-from hikyuu_live.config.ini import read_ini
+from hikyuu_live.config.follow import changes, save_changes
 from hikyuu_live.errors import ConfigError
+from hikyuu_live.gui.i18n import choose_language, install_translators, tr
+from hikyuu_live.gui.widgets import form as f
 from hikyuu_live.gui.widgets.collect_tab import CollectTab
+from hikyuu_live.gui.widgets.dataserver_tab import DataServerTab
 from hikyuu_live.gui.widgets.import_tab import ImportTab
 from hikyuu_live.gui.widgets.monitor_tab import MonitorTab
 from hikyuu_live.gui.widgets.preload_tab import PreloadTab
+from hikyuu_live.gui.widgets.process import ProcessRunner
 from hikyuu_live.gui.widgets.run_import_tab import RunImportTab
 from hikyuu_live.gui.widgets.storage_tab import StorageTab
 from hikyuu_live.gui.widgets.strategy_tab import StrategyTab
 from hikyuu_live.model.calendar import TradingCalendar
+
+
+class Tab(Protocol):
+    title: str
+
+    def load(self, imp: ImportIni, hk: HikyuuIni) -> None: ...
+
+    def updates(self) -> dict[str, dict[str, object]]: ...
 
 
 class MainWindow(QMainWindow):
@@ -59,35 +74,53 @@ class MainWindow(QMainWindow):
         self.home = home
         generate_default_config(home)
         self.setWindowTitle(f"HikyuuTDX — {home}")
-        self.resize(1280, 800)
-        cal = TradingCalendar.shipped()
+        screen = QApplication.primaryScreen()
+        room = screen.availableGeometry() if screen is not None else None
+        self.resize(min(1280, room.width()) if room else 1280, min(800, room.height()) if room else 800)
         self.import_tab = ImportTab()
         self.storage_tab = StorageTab()
-        self.run_import_tab = RunImportTab(home, cal)
+        self.run_import_tab = RunImportTab(home, TradingCalendar.shipped())
         self.preload_tab = PreloadTab()
         self.collect_tab = CollectTab(home)
-        self.monitor_tab = MonitorTab()
+        self.monitor_tab = MonitorTab(home)
         self.strategy_tab = StrategyTab(home)
-        self.tabs_list = [self.import_tab, self.storage_tab, self.run_import_tab, self.preload_tab,
-                          self.collect_tab, self.monitor_tab, self.strategy_tab]
+        self.dataserver_tab = DataServerTab(home)
+        self.tabs_list: list[Any] = [self.import_tab, self.storage_tab, self.run_import_tab, self.preload_tab,
+                                     self.collect_tab, self.monitor_tab, self.strategy_tab, self.dataserver_tab]
         self.tabs = QTabWidget()
         for tab in self.tabs_list:
-            self.tabs.addTab(tab, tab.title)
-        save = QPushButton("保存设置")
-        save.setToolTip("Save all settings to importdata-gui.ini and hikyuu.ini")
-        save.clicked.connect(self.save)
-        self.message = QLabel("")
-        self.message.setToolTip("Result of the last action")
-        bar = QHBoxLayout()
-        bar.addWidget(save)
-        bar.addWidget(self.message, 1)
+            # a tab larger than a small screen scrolls instead of forcing the window wider than the screen
+            scroll = QScrollArea()
+            scroll.setWidget(tab)
+            scroll.setWidgetResizable(True)
+            scroll.setFrameShape(QFrame.NoFrame)
+            self.tabs.addTab(scroll, tab.title)
+        # the monitor's stale warning shows above every tab: a dead feed is noticed wherever the user is
+        self.banner = QLabel()
+        self.banner.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.banner.setStyleSheet("background:#c62828; color:white; font-weight:bold; padding:6px;")
+        self.banner.setToolTip(tr("The quote bus has gone quiet: no data and no heartbeat"))
+        self.banner.hide()
+        self.monitor_tab.stale_changed.connect(self._show_stale)
+        self.save_button = f.button(tr("Save settings"), tr("Write the settings you changed to importdata-gui.ini "
+                                                            "and hikyuu.ini; nothing else in the files changes"))
+        self.save_button.clicked.connect(self._save_clicked)
+        self.message = f.ElidedLabel("", tr("Result of the last action"))
         central = QWidget()
         lay = QVBoxLayout(central)
-        lay.addWidget(self.tabs)
+        lay.addWidget(self.banner)
+        lay.addWidget(self.tabs, 1)
+        bar = f.row(self.save_button, stretch=False)
+        bar.addWidget(self.message, 1)
         lay.addLayout(bar)
         self.setCentralWidget(central)
         self.last_error = ""
-        self.reload()
+        self._baseline: dict[str, dict[str, object]] = {}
+        try:
+            self.reload()
+        except ConfigError as e:
+            self.save_button.setEnabled(False)
+            self.show_error(tr("Cannot load the settings, fix the file first: {0}").format(e))
 
     @property
     def import_ini(self) -> Path:
@@ -98,9 +131,12 @@ class MainWindow(QMainWindow):
         return self.home / HIKYUU_INI
 
     def reload(self) -> None:
+        """Show the files' values; what the fields show now is the baseline a save compares with."""
         imp, hk = load_import_ini(self.import_ini), load_hikyuu_ini(self.hikyuu_ini)
         for tab in self.tabs_list:
             tab.load(imp, hk)
+        self._baseline = self.collect_updates()
+        self.save_button.setEnabled(True)
 
     def collect_updates(self) -> dict[str, dict[str, object]]:
         updates: dict[str, dict[str, object]] = {}
@@ -109,73 +145,70 @@ class MainWindow(QMainWindow):
                 updates.setdefault(section, {}).update(values)
         return updates
 
-    def save(self) -> bool:
-        """Validate everything on a copy first; write the real files only when all of it is valid."""
-        updates = self.collect_updates()
-        try:
-            with tempfile.TemporaryDirectory() as tmp:
-                trial = Path(tmp) / IMPORT_INI
-                shutil.copyfile(self.import_ini, trial)
-                update_ini(trial, updates)
-                imp = load_import_ini(trial, check_paths=True)
-            hk_updates = self._hikyuu_updates(imp.backend, updates)
-        except ConfigError as e:
-            self.show_error(f"设置无效, 未保存: {e}")
-            return False
-        update_ini(self.import_ini, updates)
-        update_ini(self.hikyuu_ini, hk_updates)
-        self.message.setText(f"已保存 {self.import_ini} 和 {self.hikyuu_ini}")
-        return True
+    def changed(self) -> dict[str, dict[str, object]]:
+        """The importdata-gui.ini keys whose fields differ from what was loaded."""
+        return changes(self._baseline, self.collect_updates())
 
-    def _hikyuu_updates(self, backend: str, updates: dict[str, dict[str, object]]) -> dict[str, dict[str, object]]:
-        """hikyuu.ini keys that follow from the settings: backend sections, data dir, preload, quote address."""
-        section = updates[backend]
-        data_dir = str(section.get("dir") or section.get("tmpdir") or "")
-        if backend == "hdf5":
-            if not data_dir:
-                raise ConfigError("HDF5 needs a data directory", file=str(self.import_ini), section="hdf5", key="dir")
-            Path(data_dir).mkdir(parents=True, exist_ok=True)
-            text = hikyuu_ini_text("hdf5", data_dir)
-        else:
-            port = section.get("http_port" if backend == "clickhouse" else "port")
-            text = hikyuu_ini_text(backend, data_dir or ".", host=str(section.get("host")), port=int(port or 0) or None,
-                                   usr=str(section.get("usr")), pwd=str(section.get("pwd")))
-        with tempfile.TemporaryDirectory() as tmp:
-            p = Path(tmp) / HIKYUU_INI
-            p.write_text(text, encoding="utf-8")
-            cp = read_ini(p)
-        out: dict[str, dict[str, object]] = {s: dict(cp.items(s)) for s in ("block", "baseinfo", "kdata")}
-        out["hikyuu"] = {k: v for k, v in cp.items("hikyuu") if k in ("tmpdir", "datadir")}
-        out["preload"] = dict(updates.get("preload", {}))
-        if "lazy_preload" in updates:  # the original writes [lazy_preload] enable as [hikyuu] lazy_preload
-            out["hikyuu"]["lazy_preload"] = updates["lazy_preload"].get("enable", False)
-        if "collect" in updates and updates["collect"].get("ipc_address"):
-            out["hikyuu"]["quotation_server"] = updates["collect"]["ipc_address"]
-        return out
+    def _save_clicked(self) -> None:
+        self.save()
+
+    def save(self) -> bool:
+        """Write the changed keys (and what follows in hikyuu.ini); nothing when anything is invalid."""
+        changed = self.changed()
+        if not changed:
+            self.message.setText(tr("Nothing changed: the files were not touched"))
+            return True
+        try:
+            _, _, follow = save_changes(self.import_ini, self.hikyuu_ini, changed)
+        except ConfigError as e:
+            self.show_error(tr("Invalid settings, nothing saved: {0}").format(e))
+            return False
+        n_imp = sum(len(v) for v in changed.values())
+        n_hk = sum(len(v) for v in follow.values())
+        self.reload()
+        self.message.setText(tr("Saved {0} setting(s) to {1} and {2} to {3}").format(
+            n_imp, self.import_ini, n_hk, self.hikyuu_ini))
+        return True
 
     def show_error(self, text: str) -> None:
         self.last_error = text
         self.message.setText(text)
         QMessageBox.warning(self, "HikyuuTDX", text)
 
-    def running_jobs(self) -> list[str]:
-        jobs = [(self.run_import_tab.runner, "导入"), (self.collect_tab.runner, "行情采集"),
-                (self.strategy_tab.runner, "策略")]
-        return [name for runner, name in jobs if runner.running]
+    def _show_stale(self, text: str) -> None:
+        self.banner.setText(text)
+        self.banner.setVisible(bool(text))
 
-    def closeEvent(self, event) -> None:  # noqa: ANN001, N802 - Qt's name
+    def runners(self) -> list[tuple[ProcessRunner, str]]:
+        jobs = [(self.run_import_tab.runner, tr("Import")), (self.collect_tab.runner, tr("Collector")),
+                (self.dataserver_tab.runner, tr("Data server"))]
+        jobs += [(run.runner, tr("Strategy {0}").format(run.name)) for run in self.strategy_tab.runs]
+        return jobs
+
+    def running_jobs(self) -> list[str]:
+        return [name for runner, name in self.runners() if runner.running]
+
+    def stop_all(self, wait_ms: int = 10_000) -> None:
+        for runner, _ in self.runners():
+            runner.stop()
+        for runner, _ in self.runners():
+            runner.wait(wait_ms)
+
+    def closeEvent(self, event: QCloseEvent | None) -> None:  # noqa: N802 - Qt's name
+        assert event is not None
         running = self.running_jobs()
         if running:
             answer = QMessageBox.question(
-                self, "HikyuuTDX", f"{', '.join(running)} 仍在运行。停止它们并退出?",
+                self, "HikyuuTDX", tr("{0} still running. Stop them and quit?").format(", ".join(running)),
                 QMessageBox.Yes | QMessageBox.Cancel, QMessageBox.Cancel)
             if answer != QMessageBox.Yes:
                 event.ignore()
                 return
-            for runner in (self.run_import_tab.runner, self.collect_tab.runner, self.strategy_tab.runner):
-                runner.stop()
-                runner.wait(10_000)
+            self.stop_all()
         self.monitor_tab.stop()
+        self.strategy_tab.shutdown()
+        self.dataserver_tab.shutdown()
+        self.storage_tab.shutdown()
         event.accept()
 
 
@@ -183,11 +216,13 @@ def start(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="HikyuuTDX", description=__doc__,
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--config", help="config directory (default $HKU_HOME or ~/.hikyuu)")
+    ap.add_argument("--lang", help="interface language: zh_CN (default) or en; also $HIKYUU_LANG")
     args, qt_args = ap.parse_known_args(argv)
     app = QApplication([sys.argv[0], *qt_args])
+    translators = install_translators(app, choose_language(args.lang))  # noqa: F841 - alive with the app
     win = MainWindow(config_home(args.config))
     win.show()
-    return app.exec_()
+    return int(app.exec_())
 
 
 if __name__ == "__main__":

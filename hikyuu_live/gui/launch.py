@@ -26,6 +26,7 @@ COMMANDS = {
     "spot_listen": "hikyuu_live.gui.spot_listen:main",
     "spot_server": "hikyuu_live.gui.spot_server:main",
     "start_qmt": "hikyuu_live.gui.start_qmt:main",
+    "strategy_status": "hikyuu_live.gui.strategy_status:main",
     "strategy_demo1": "hikyuu_live.strategy.strategy_demo1:main",
     "strategy_demo2": "hikyuu_live.strategy.strategy_demo2:main",
     "strategy_demo3": "hikyuu_live.strategy.strategy_demo3:main",

@@ -1,7 +1,8 @@
 """Standard options of strategy scripts, so HikyuuTDX (and people) can start any of them the same way.
 
     python my_strategy.py --codes sh600000,sz000001 --ktypes day,min --quotation-server ipc:///tmp/x.ipc \\
-        --broker paper --broker-state ~/.hikyuu/paper.json --seconds 60 --clock market
+        --broker paper --broker-state ~/.hikyuu/paper.json --seconds 60 --clock market \\
+        --status ipc:///tmp/my_strategy.ipc
 """
 
 from __future__ import annotations
@@ -28,6 +29,9 @@ def strategy_parser(description: str, *, codes: Sequence[str], ktypes: Sequence[
     ap.add_argument("--config", help="config directory (default $HKU_HOME or ~/.hikyuu); its hikyuu.ini names the "
                     "store that history is preloaded from")
     ap.add_argument("--no-preload", action="store_true", help="start from today's spots only, read no history")
+    ap.add_argument("--status", metavar="ADDRESS",
+                    help="answer status requests (state, account, P&L, orders, fills; and stop) on this NNG address, "
+                    "e.g. ipc:///tmp/my_strategy.ipc; ask with `hikyuu-live strategy_status ADDRESS`")
     ap.add_argument("-v", "--verbose", action="count", default=0)
     return ap
 
@@ -54,7 +58,8 @@ def runtime_options(args: argparse.Namespace) -> dict[str, Any]:
 
     home = config_home(args.config)
     return {"quotation_server": quotation_server(args), "broker": args.broker, "broker_state": args.broker_state,
-            "clock": clock_of(args), "config": None if args.no_preload else home, "home": home}
+            "clock": clock_of(args), "config": None if args.no_preload else home, "home": home,
+            "status": args.status}
 
 
 def setup(args: argparse.Namespace) -> None:

@@ -82,6 +82,7 @@ class Strategy(TradingMixin):
         late_warn_s: float = 1.0,
         max_pending: int = 256,
         broker_drain_s: float = 10.0,
+        status: str | None = None,
     ) -> None:
         self.name = name
         self.context = context or StrategyContext.create(code_list or (), ktype_list or ("DAY",), preload_num)
@@ -115,6 +116,7 @@ class Strategy(TradingMixin):
         self._stocks: dict[str, Stock] = {}
         self.running = False
         self.is_backtesting = False
+        self.status_address = status  # answer status requests there (``strategy/status.py``)
 
     # ------------------------------------------------------------------ registration
     def on_change(self, func: Callable[[Strategy, Stock, Spot], None]) -> Callable[..., None]:
@@ -328,6 +330,7 @@ class Strategy(TradingMixin):
             deadline = time.monotonic() + 2.0  # connected before catching up: nothing falls in between
             while not self.subscriber.is_connected and time.monotonic() < deadline:
                 time.sleep(0.01)
+        status = self._serve_status()
         self.prepare()
         self._install_signals()
         self.running = True
@@ -347,6 +350,8 @@ class Strategy(TradingMixin):
                          "dropped_spots=%d", self.name, bus.cycles, bus.complete_cycles, bus.gaps, bus.lost_cycles,
                          bus.publisher_restarts, sum(bus.decode_errors.values()), sum(bus.dropped_spots.values()))
             self._settle_orders()
+            if status is not None:
+                status.close()
             log.info("%s stopped: %s", self.name, self.stats)
 
     def _settle_orders(self) -> None:
@@ -363,6 +368,20 @@ class Strategy(TradingMixin):
         for _, order, _ in orders:
             if self._on_order is not None:
                 self._call(self._on_order, self, order)
+
+    @property
+    def stop_requested(self) -> bool:
+        return self._stop.is_set()
+
+    def _serve_status(self) -> Any:
+        """The status channel (``--status``): opened before the preload, so watchers see it happen; the
+        broker is opened here, in this thread, so its figures are there before the first order."""
+        if not self.status_address:
+            return None
+        from hikyuu_live.strategy.status import StatusServer
+
+        self._open_broker()
+        return StatusServer(self, self.status_address).start()
 
     def stop(self) -> None:
         self._stop.set()

@@ -68,7 +68,7 @@ def every_key_changed(tmp_path: Path) -> ImportIni:
         mysql=MysqlSection(enable=True, tmpdir="/tmp/m", host="db", port=3307, usr="me", pwd="p#w;d"),
         clickhouse=ClickhouseSection(enable=False, tmpdir="/tmp/c", host="ch", http_port=8124, port=9001, usr="u",
                                      pwd="x"),
-        sched=SchedSection(time=time(19, 30, 5)),
+        sched=SchedSection(time=time(19, 30, 5), enable=True),
         collect=CollectSection(quotation_server="tcp://10.0.0.2:9200", interval=5, source="qmt", use_zhima_proxy=True,
                                phase1_start=time(9, 15), phase1_end=time(11, 31), phase2_start=time(13, 0),
                                phase2_end=time(15, 1), ipc_address="ipc:///tmp/other.ipc", tcp_address="tcp://*:9300",

@@ -115,3 +115,27 @@ def test_update_ini_unicode_line_separators_inside_values_are_kept(tmp_path):
     p = write(tmp_path / "a.ini", "[a]\nnote = x\u2028y\nk = 1\n")
     update_ini(p, {"a": {"k": 2}})
     assert p.read_text(encoding="utf-8") == "[a]\nnote = x\u2028y\nk = 2\n"
+
+
+def test_update_ini_writing_a_password_makes_the_file_owner_only(tmp_path):
+    """Issue 16: a file that holds a password is readable by its owner only (created so, tightened on write)."""
+    p = write(tmp_path / "a.ini", "[mysql]\nhost = 127.0.0.1\n")
+    p.chmod(0o644)
+    update_ini(p, {"mysql": {"host": "127.0.0.2"}})
+    assert stat.S_IMODE(p.stat().st_mode) == 0o644  # no password: the mode the user chose stays
+    update_ini(p, {"mysql": {"pwd": "s3cret"}})
+    assert stat.S_IMODE(p.stat().st_mode) == 0o600
+    fresh = tmp_path / "new.ini"
+    update_ini(fresh, {"clickhouse": {"pwd": "x"}})
+    assert stat.S_IMODE(fresh.stat().st_mode) == 0o600
+
+
+def test_default_config_with_a_password_is_created_owner_only(tmp_path):
+    from hikyuu_live.config import generate_default_config
+
+    home = tmp_path / "home"
+    home.mkdir()
+    (home / "importdata-gui.ini").write_text(
+        "[hdf5]\nenable = False\n[mysql]\nenable = True\nhost = 127.0.0.1\nusr = root\npwd = s3cret\n")
+    hk, _ = generate_default_config(home)
+    assert "pwd = s3cret" in hk.read_text() and stat.S_IMODE(hk.stat().st_mode) == 0o600

@@ -24,6 +24,7 @@ from hikyuu_live.doctor.checks import (
     check_calendar,
     check_clock,
     check_config,
+    check_permissions,
     check_store,
     check_xtquant,
 )
@@ -64,6 +65,19 @@ def test_config_missing_and_bad(tmp_path):
     update_ini(tmp_path / "none" / "importdata-gui.ini", {"collect": {"interval": "soon"}})
     r = check_config(c)
     assert r.status is Status.FAILED and "'interval'" in r.detail
+
+
+def test_permissions_warn_about_a_password_file_others_can_read(ctx):
+    """Issue 16: config files holding a password readable by others are reported with the chmod that fixes them."""
+    imp = ctx.home / "importdata-gui.ini"
+    assert check_permissions(ctx).status is Status.OK  # no password anywhere yet
+    imp.write_text(imp.read_text(encoding="utf-8").replace("[mysql]", "[mysql]\npwd = hunter2"), encoding="utf-8")
+    imp.chmod(0o644)  # as an editor or an older version left it
+    r = check_permissions(ctx)
+    assert r.status is Status.WARNING and str(imp) in r.detail and "mode 644" in r.detail
+    assert r.fix == f"chmod 600 {imp}" and "hunter2" not in r.detail + r.fix
+    imp.chmod(0o600)
+    assert check_permissions(ctx).status is Status.OK
 
 
 def test_store_hdf5_healthy_stale_and_missing(ctx, tmp_path):

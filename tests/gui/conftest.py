@@ -1,8 +1,9 @@
-"""GUI tests run Qt offscreen and write a screenshot of each tab to artifacts/screenshots/."""
+"""GUI tests run Qt offscreen and write screenshots of each tab to artifacts/screenshots/."""
 
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -22,7 +23,8 @@ def home(tmp_path) -> Path:
 
 
 @pytest.fixture
-def window(qtbot, home, monkeypatch):
+def open_window(qtbot, monkeypatch) -> Callable[[Path], object]:
+    """Opens a HikyuuTDX window on a config home; every window opened is closed and its jobs stopped."""
     from PyQt5.QtWidgets import QMessageBox
 
     from hikyuu_live.gui.HikyuuTDX import MainWindow
@@ -30,11 +32,23 @@ def window(qtbot, home, monkeypatch):
     monkeypatch.setattr(QMessageBox, "warning", lambda *a, **k: QMessageBox.Ok)
     # a modal question offscreen would wait forever (closing the window with jobs running asks one)
     monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: QMessageBox.Yes)
-    win = MainWindow(home)
-    qtbot.addWidget(win)
-    win.show()
-    yield win
-    for runner in (win.collect_tab.runner, win.run_import_tab.runner, win.strategy_tab.runner):
-        runner.stop()
-        runner.wait(10_000)
-    win.monitor_tab.stop()
+    opened: list[MainWindow] = []
+
+    def make(h: Path) -> MainWindow:
+        win = MainWindow(h)
+        qtbot.addWidget(win)
+        win.show()
+        opened.append(win)
+        return win
+
+    yield make
+    for win in opened:
+        win.stop_all()
+        win.monitor_tab.stop()
+        win.strategy_tab.shutdown()
+        win.dataserver_tab.shutdown()
+
+
+@pytest.fixture
+def window(open_window, home):
+    return open_window(home)

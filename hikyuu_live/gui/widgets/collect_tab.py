@@ -1,73 +1,84 @@
-"""行情采集服务: run ``spot_server`` as a child process with the settings of ``[collect]``."""
+"""Collector: run ``spot_server`` as a child process with the settings of ``[collect]``."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from PyQt5.QtWidgets import QComboBox, QLabel, QPlainTextEdit, QPushButton, QVBoxLayout, QWidget
+from PyQt5.QtWidgets import QComboBox, QGroupBox, QHBoxLayout, QVBoxLayout, QWidget
 
 from hikyuu_live.config import HikyuuIni, ImportIni
+from hikyuu_live.gui.i18n import tr
 from hikyuu_live.gui.widgets import form as f
 from hikyuu_live.gui.widgets.process import ProcessRunner, python_module_command
 
-SOURCES = [("qq", "腾讯行情 (qq)"), ("qmt", "QMT (xtquant)"), ("replay", "回放文件 (replay)")]
+
+def sources() -> list[tuple[str, str]]:
+    return [("qq", tr("Tencent quotes (qq)")), ("qmt", "QMT (xtquant)"), ("replay", tr("Replay a recording"))]
 
 
 class CollectTab(QWidget):
-    title = "行情采集服务"
-
     def __init__(self, home: Path) -> None:
         super().__init__()
+        self.title = tr("Collector")
         self.home = home
         self.runner = ProcessRunner(self)
         self.source = QComboBox()
-        self.source.setToolTip("Quote source")
-        for key, label in SOURCES:
+        self.source.setToolTip(tr("Quote source"))
+        for key, label in sources():
             self.source.addItem(label, key)
-        self.interval = f.spin(1, 86400, "Seconds between polls")
+        self.interval = f.spin(1, 86400, tr("Seconds between polls"))
         self.phase = {k: f.time_edit(t) for k, t in [
-            ("phase1_start", "Morning polling starts"), ("phase1_end", "Morning polling ends"),
-            ("phase2_start", "Afternoon polling starts"), ("phase2_end", "Afternoon polling ends")]}
-        self.ipc = f.line("IPC address the collector listens on (same-host strategies dial it)")
-        self.tcp = f.line("TCP address the collector listens on (other hosts dial it), e.g. tcp://*:9200")
-        self.replay_file = f.line("Recorded file for the replay source (CSV or JSON lines)")
-        self.speed = f.spin(1, 1000, "Replay speed factor")
-        self.button = QPushButton("启动采集")
-        self.button.setToolTip("Start (or stop) the collector")
+            ("phase1_start", tr("Morning polling starts")), ("phase1_end", tr("Morning polling ends")),
+            ("phase2_start", tr("Afternoon polling starts")), ("phase2_end", tr("Afternoon polling ends"))]}
+        self.ipc = f.line(tr("IPC address the collector listens on (same-host strategies dial it)"))
+        self.tcp = f.line(tr("TCP address the collector listens on (other hosts dial it), e.g. tcp://*:9200; "
+                             "none for no TCP"))
+        self.replay_file = f.line(tr("Recorded file for the replay source (CSV or JSON lines, .gz too)"))
+        self.speed = f.spin(1, 1000, tr("Replay speed factor"))
+        self.button = f.button(tr("Start collector"), tr("Start (or stop) the collector"))
         self.button.clicked.connect(self.toggle)
-        self.status = QLabel("未运行")
-        self.status.setToolTip("Collector status")
-        self.command = QLabel("")
-        self.command.setToolTip("The equivalent command line")
-        self.log = QPlainTextEdit()
-        self.log.setReadOnly(True)
+        self.status = f.ElidedLabel(tr("Not running"), tr("Collector status"))
+        self.command = f.command_label(tr("The equivalent command line"))
+        self.log = f.log_view(tr("Collector output"))
+        settings = QGroupBox(tr("Settings"))
+        settings.setLayout(f.form((tr("Source"), self.source), (tr("Poll interval (s)"), self.interval),
+                                  (tr("Morning"), f.row(self.phase["phase1_start"], self.phase["phase1_end"])),
+                                  (tr("Afternoon"), f.row(self.phase["phase2_start"], self.phase["phase2_end"])),
+                                  (tr("IPC address"), self.ipc), (tr("TCP address"), self.tcp)))
+        replay = QGroupBox(tr("Replay"))
+        replay.setLayout(f.form((tr("Replay file"), f.file_row(self.replay_file, self, "*.csv *.gz *.jsonl *.json")),
+                                (tr("Replay speed"), self.speed)))
+        top = QHBoxLayout()
+        top.addWidget(settings)
+        top.addWidget(replay)
+        top.addStretch(1)
         main = QVBoxLayout(self)
-        main.addLayout(f.form(("数据源", self.source), ("采集间隔(秒)", self.interval),
-                              ("上午开始", self.phase["phase1_start"]), ("上午结束", self.phase["phase1_end"]),
-                              ("下午开始", self.phase["phase2_start"]), ("下午结束", self.phase["phase2_end"]),
-                              ("IPC 地址", self.ipc), ("TCP 地址", self.tcp), ("回放文件", self.replay_file),
-                              ("回放速度", self.speed)))
-        main.addWidget(self.button)
-        main.addWidget(self.status)
+        main.addLayout(top)
+        buttons = f.row(self.button, stretch=False)
+        buttons.addWidget(self.status, 1)
+        main.addLayout(buttons)
         main.addWidget(self.command)
         main.addWidget(self.log, 1)
         self.runner.line.connect(self.log.appendPlainText)
-        self.runner.started.connect(lambda cmd: self.command.setText(f"命令: {cmd}"))
+        self.runner.started.connect(lambda cmd: self.command.setText(tr("Command: {0}").format(cmd)))
         self.runner.finished.connect(self._finished)
 
     def load(self, imp: ImportIni, _hk: HikyuuIni) -> None:
         c = imp.collect
-        self.source.setCurrentIndex(max(0, self.source.findData(c.source)))
+        if self.source.currentData() != "replay":
+            self.source.setCurrentIndex(max(0, self.source.findData(c.source)))
         self.interval.setValue(c.interval)
         for k, w in self.phase.items():
             f.set_time(w, getattr(c, k))
         self.ipc.setText(c.ipc_address)
         self.tcp.setText(c.tcp_address)
-        self.speed.setValue(60)
+        if self.speed.value() == 1:
+            self.speed.setValue(60)
 
     def updates(self) -> dict[str, dict[str, object]]:
-        collect: dict[str, object] = {"interval": self.interval.value(), "ipc_address": self.ipc.text().strip(),
-                                      "tcp_address": self.tcp.text().strip()}
+        collect: dict[str, object] = {"interval": self.interval.value(), "ipc_address": self.ipc.text().strip()}
+        if self.tcp.text().strip().lower() != "none":  # "none": no TCP for this run only
+            collect["tcp_address"] = self.tcp.text().strip()
         if self.source.currentData() in ("qq", "qmt"):
             collect["source"] = self.source.currentData()
         collect.update({k: f.get_time(w) for k, w in self.phase.items()})
@@ -90,13 +101,17 @@ class CollectTab(QWidget):
     def toggle(self) -> None:
         if self.runner.running:
             self.runner.stop()
-            self.status.setText("正在停止…")
+            self.status.setText(tr("Stopping…"))
+            return
+        if self.source.currentData() == "replay" and not Path(self.replay_file.text().strip()).is_file():
+            self.status.setText(tr("Choose a replay file first"))
             return
         self.log.clear()
         self.runner.start(self.command_line())
-        self.button.setText("停止采集")
-        self.status.setText("运行中")
+        if self.runner.running:
+            self.button.setText(tr("Stop collector"))
+            self.status.setText(tr("Running"))
 
     def _finished(self, code: int) -> None:
-        self.button.setText("启动采集")
-        self.status.setText(f"已停止 (退出码 {code})")
+        self.button.setText(tr("Start collector"))
+        self.status.setText(tr("Stopped (exit code {0})").format(code))

@@ -1,70 +1,71 @@
-"""导入设置: where history comes from and what to import."""
+"""Import settings: where history comes from and what to import.
+
+The original's "futures" box is gone: importdata imports stocks and funds only, so a ticked box would
+have promised what never happens (``[quotation] future`` stays in the file as it is).
+"""
 
 from __future__ import annotations
 
-from PyQt5.QtWidgets import QButtonGroup, QGroupBox, QHBoxLayout, QRadioButton, QVBoxLayout, QWidget
+from PyQt5.QtWidgets import QButtonGroup, QGridLayout, QGroupBox, QHBoxLayout, QRadioButton, QVBoxLayout, QWidget
 
 from hikyuu_live.config import HikyuuIni, ImportIni
+from hikyuu_live.gui.i18n import tr
 from hikyuu_live.gui.widgets import form as f
 
-KTYPES = [("day", "日线", "Day bars"), ("min", "1分钟线", "1-minute bars"), ("min5", "5分钟线", "5-minute bars"),
-          ("trans", "分笔", "Trade ticks"), ("time", "分时", "Minute time line")]
+
+def ktypes() -> list[tuple[str, str, str]]:
+    """(key, label, tooltip) of the bar kinds importdata imports."""
+    return [("day", tr("Day bars"), tr("Day bars")), ("min", tr("1-minute bars"), tr("1-minute bars")),
+            ("min5", tr("5-minute bars"), tr("5-minute bars")), ("trans", tr("Trade ticks"), tr("Trade ticks")),
+            ("time", tr("Minute time line"), tr("Minute time line"))]
 
 
 class ImportTab(QWidget):
-    title = "导入设置"
-
     def __init__(self) -> None:
         super().__init__()
-        self.tdx = QRadioButton("通达信本地数据")
-        self.tdx.setToolTip("Import from a local TDX installation's vipdoc files")
-        self.pytdx = QRadioButton("通达信网络(pytdx)")
-        self.pytdx.setToolTip("Import over the TDX network protocol")
+        self.title = tr("Import settings")
+        self.tdx = QRadioButton(tr("TDX local files"))
+        self.tdx.setToolTip(tr("Import from a local TDX installation's vipdoc files"))
+        self.pytdx = QRadioButton(tr("TDX network (pytdx)"))
+        self.pytdx.setToolTip(tr("Import over the TDX network protocol"))
         group = QButtonGroup(self)
         group.addButton(self.tdx)
         group.addButton(self.pytdx)
-        self.tdx_dir = f.line("TDX installation directory (the folder that contains vipdoc)")
-        self.tdx_number = f.spin(1, 20, "How many TDX servers to use in parallel")
-        src = QGroupBox("数据源")
-        src.setToolTip("Data source")
-        lay = f.form(("", self.tdx), ("通达信目录", f.dir_row(self.tdx_dir, self)), ("", self.pytdx),
-                     ("并行服务器数", self.tdx_number))
-        src.setLayout(lay)
+        self.tdx_dir = f.line(tr("TDX installation directory (the folder that contains vipdoc)"))
+        self.tdx_number = f.spin(1, 20, tr("How many TDX servers to use in parallel"))
+        src = QGroupBox(tr("Data source"))
+        src.setLayout(f.form(("", self.tdx), (tr("TDX directory"), f.dir_row(self.tdx_dir, self)), ("", self.pytdx),
+                             (tr("Parallel servers"), self.tdx_number)))
 
-        classes = [("stock", "股票", "Stocks"), ("fund", "基金", "Funds and ETFs"), ("future", "期货", "Futures")]
+        classes = [("stock", tr("Stocks"), tr("Stocks and indices")), ("fund", tr("Funds"), tr("Funds and ETFs"))]
         self.quotation = {k: f.check(label, tip) for k, label, tip in classes}
-        q = QGroupBox("证券类别")
-        q.setToolTip("Security classes")
+        q = QGroupBox(tr("Security classes"))
         qlay = QHBoxLayout(q)
         for box in self.quotation.values():
             qlay.addWidget(box)
+        qlay.addStretch(1)
 
-        self.ktype = {k: f.check(label, tip) for k, label, tip in KTYPES}
-        self.start = {k: f.date_edit(f"First date of {tip.lower()} to import") for k, _, tip in KTYPES}
-        kt = QGroupBox("导入内容")
-        kt.setToolTip("What to import, with start dates")
-        klay = f.form(*[(label, self._pair(self.ktype[k], self.start[k])) for k, label, _ in KTYPES])
-        self.weight = f.check("权息数据", "Dividends and splits (xdxr) with current finance")
-        self.finance = f.check("历史财务数据", "History finance files")
-        self.block = f.check("板块信息", "Block (board) membership")
-        for box in (self.weight, self.finance, self.block):
-            klay.addRow("", box)
-        kt.setLayout(klay)
+        # one check box (its own label) and its start date per row: each kind is named once
+        kinds = ktypes()
+        self.ktype = {k: f.check(label, tr("Import {0}").format(tip.lower())) for k, label, tip in kinds}
+        self.start = {k: f.date_edit(tr("First date of {0} to import").format(tip.lower())) for k, _, tip in kinds}
+        kt = QGroupBox(tr("What to import"))
+        grid = QGridLayout()
+        for r, (k, _, _) in enumerate(kinds):
+            grid.addWidget(self.ktype[k], r, 0)
+            grid.addWidget(self.start[k], r, 1)
+        self.weight = f.check(tr("Dividends and splits"), tr("Dividends and splits (xdxr) with current finance"))
+        self.finance = f.check(tr("History finance"), tr("History finance files"))
+        self.block = f.check(tr("Blocks"), tr("Block (board) membership"))
+        for r, box in enumerate((self.weight, self.finance, self.block), start=len(kinds)):
+            grid.addWidget(box, r, 0, 1, 2)
+        grid.setColumnStretch(2, 1)
+        kt.setLayout(grid)
 
         main = QVBoxLayout(self)
         for w in (src, q, kt):
             main.addWidget(w)
         main.addStretch(1)
-
-    @staticmethod
-    def _pair(a: QWidget, b: QWidget) -> QWidget:
-        row = QWidget()
-        lay = QHBoxLayout(row)
-        lay.setContentsMargins(0, 0, 0, 0)
-        lay.addWidget(a)
-        lay.addWidget(b)
-        lay.addStretch(1)
-        return row
 
     def load(self, imp: ImportIni, _hk: HikyuuIni) -> None:
         (self.tdx if imp.tdx.enable else self.pytdx).setChecked(True)

@@ -1,45 +1,59 @@
-"""预加载设置: which bar types strategies preload, and how many bars of each."""
+"""Preload: which bar types strategies keep in memory, and how many bars of each.
+
+Shows ``hikyuu.ini``'s ``[preload]`` (what Hikyuu's core and our strategies really read); a changed value
+is written to both ``hikyuu.ini`` and ``importdata-gui.ini``'s copy, an unchanged one to neither.
+"""
 
 from __future__ import annotations
 
-from PyQt5.QtWidgets import QGridLayout, QLabel, QVBoxLayout, QWidget
+from PyQt5.QtWidgets import QGridLayout, QGroupBox, QLabel, QVBoxLayout, QWidget
 
 from hikyuu_live.config import HikyuuIni, ImportIni
 from hikyuu_live.config.hikyuu_ini import PRELOAD_TYPES
+from hikyuu_live.gui.i18n import tr
 from hikyuu_live.gui.widgets import form as f
 
-LABELS = {"day": "日线", "week": "周线", "month": "月线", "quarter": "季线", "halfyear": "半年线", "year": "年线",
-          "min": "1分钟线", "min5": "5分钟线", "min15": "15分钟线", "min30": "30分钟线", "min60": "60分钟线",
-          "hour2": "2小时线", "timeline": "分时", "trans": "分笔"}
+
+def labels() -> dict[str, str]:
+    return {"day": tr("Day"), "week": tr("Week"), "month": tr("Month"), "quarter": tr("Quarter"),
+            "halfyear": tr("Half year"), "year": tr("Year"), "min": tr("1 minute"), "min5": tr("5 minutes"),
+            "min15": tr("15 minutes"), "min30": tr("30 minutes"), "min60": tr("60 minutes"), "hour2": tr("2 hours"),
+            "timeline": tr("Time line"), "trans": tr("Trade ticks")}
 
 
 class PreloadTab(QWidget):
-    title = "预加载设置"
-
     def __init__(self) -> None:
         super().__init__()
-        self.lazy = f.check("延迟加载", "Lazy preload: load bars on first use instead of at start")
-        grid = QGridLayout()
-        grid.addWidget(QLabel("类型"), 0, 0)
-        grid.addWidget(QLabel("最大数量"), 0, 1)
-        self.flags = {}
-        self.maxima = {}
-        for row, t in enumerate(PRELOAD_TYPES, start=1):
-            self.flags[t] = f.check(LABELS[t], f"Preload {t} bars")
-            self.maxima[t] = f.spin(0, 10_000_000, f"How many {t} bars to keep per stock (0 = no limit)")
-            self.maxima[t].setSpecialValueText("不限")  # 0 shows as "no limit", Hikyuu's meaning
-            grid.addWidget(self.flags[t], row, 0)
-            grid.addWidget(self.maxima[t], row, 1)
+        self.title = tr("Preload")
+        self.lazy = f.check(tr("Lazy preload"), tr("Load bars on first use instead of at start"))
+        names = labels()
+        self.flags = {t: f.check(names[t], tr("Preload {0} bars").format(t)) for t in PRELOAD_TYPES}
+        self.maxima = {t: f.spin(0, 2_000_000_000, tr("How many {0} bars to keep per stock (0: no limit)").format(t))
+                       for t in PRELOAD_TYPES}
+        for spin in self.maxima.values():
+            spin.setSpecialValueText(tr("No limit"))  # 0 shows as "no limit", Hikyuu's meaning
+        box = QGroupBox(tr("Bar types (hikyuu.ini [preload])"))
+        grid = QGridLayout(box)
+        half = (len(PRELOAD_TYPES) + 1) // 2  # two columns: day..year beside the intraday kinds
+        for col in (0, 3):
+            grid.addWidget(QLabel(tr("Type")), 0, col)
+            grid.addWidget(QLabel(tr("Most bars")), 0, col + 1)
+        for i, t in enumerate(PRELOAD_TYPES):
+            col = 0 if i < half else 3
+            grid.addWidget(self.flags[t], 1 + i % half, col)
+            grid.addWidget(self.maxima[t], 1 + i % half, col + 1)
+        grid.setColumnMinimumWidth(2, 40)
+        grid.setColumnStretch(5, 1)
         main = QVBoxLayout(self)
         main.addWidget(self.lazy)
-        main.addLayout(grid)
+        main.addWidget(box)
         main.addStretch(1)
 
-    def load(self, imp: ImportIni, _hk: HikyuuIni) -> None:
-        self.lazy.setChecked(imp.lazy_preload.enable)
+    def load(self, _imp: ImportIni, hk: HikyuuIni) -> None:
+        self.lazy.setChecked(hk.hikyuu.lazy_preload)
         for t in PRELOAD_TYPES:
-            self.flags[t].setChecked(imp.preload.flags.get(t, False))
-            self.maxima[t].setValue(imp.preload.maxima.get(t, 5120))
+            self.flags[t].setChecked(hk.preload.flags.get(t, False))
+            self.maxima[t].setValue(hk.preload.maxima.get(t, 5120))
 
     def updates(self) -> dict[str, dict[str, object]]:
         preload: dict[str, object] = {t: b.isChecked() for t, b in self.flags.items()}

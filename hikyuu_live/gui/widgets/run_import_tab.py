@@ -1,21 +1,22 @@
-"""执行导入: run ``importdata`` as a child process, with progress per kind and a daily schedule."""
+"""Run import: run ``importdata`` as a child process, with progress per kind and a daily schedule."""
 
 from __future__ import annotations
 
 import re
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 
-from PyQt5.QtCore import QTimer
-from PyQt5.QtWidgets import QGroupBox, QLabel, QPlainTextEdit, QProgressBar, QPushButton, QVBoxLayout, QWidget
+from PyQt5.QtCore import Qt, QTimer
+from PyQt5.QtWidgets import QGroupBox, QHBoxLayout, QProgressBar, QVBoxLayout, QWidget
 
 from hikyuu_live.clock import EXCHANGE_TZ
 from hikyuu_live.config import HikyuuIni, ImportIni
+from hikyuu_live.gui.i18n import tr
 from hikyuu_live.gui.widgets import form as f
 from hikyuu_live.gui.widgets.process import ProcessRunner, python_module_command
 from hikyuu_live.model.calendar import TradingCalendar
 
-KINDS = [("day", "日线"), ("min", "1分钟线"), ("min5", "5分钟线"), ("trans", "分笔"), ("time", "分时")]
+KINDS = [("day", "day"), ("min", "min"), ("min5", "min5"), ("trans", "trans"), ("time", "time")]
 _ALIASES = {"day": "day", "1min": "min", "min": "min", "min1": "min", "5min": "min5", "min5": "min5",
             "trans": "trans", "time": "time", "timeline": "time"}
 _PROGRESS = re.compile(r"(?i)\b(day|1min|min1|min5|5min|min|trans|timeline|time)\b.*?"
@@ -34,37 +35,49 @@ def parse_progress(line: str) -> tuple[str, int] | None:
     return kind, 100 if total == 0 else min(100, done * 100 // total)
 
 
+def kinds() -> list[tuple[str, str]]:
+    return [("day", tr("Day bars")), ("min", tr("1-minute bars")), ("min5", tr("5-minute bars")),
+            ("trans", tr("Trade ticks")), ("time", tr("Minute time line"))]
+
+
 class RunImportTab(QWidget):
-    title = "执行导入"
+    """Run importdata now, or every trading day at ``[sched] time`` when ``[sched] enable`` is on."""
 
     def __init__(self, home: Path, calendar: TradingCalendar) -> None:
         super().__init__()
+        self.title = tr("Run import")
         self.home = home
         self.calendar = calendar
         self.runner = ProcessRunner(self)
-        self.button = QPushButton("启动导入")
-        self.button.setToolTip("Start (or stop) importdata with the saved settings")
+        self.button = f.button(tr("Start import"), tr("Start (or stop) importdata with the saved settings"))
         self.button.clicked.connect(self.toggle)
-        self.command = QLabel("")
-        self.command.setToolTip("The equivalent command line")
+        self.command = f.command_label(tr("The equivalent command line"))
         self.bars = {k: QProgressBar() for k, _ in KINDS}
-        box = QGroupBox("导入进度")
-        box.setToolTip("Import progress per kind")
-        box.setLayout(f.form(*[(label, self.bars[k]) for k, label in KINDS]))
-        self.log = QPlainTextEdit()
-        self.log.setReadOnly(True)
-        self.log.setToolTip("importdata output")
-        self.sched_enable = f.check("每日定时导入", "Import every trading day at this time")
-        self.sched_time = f.time_edit("Time of the daily import (exchange time)")
-        self._last_sched_day = None
+        for bar in self.bars.values():
+            bar.setMinimumWidth(f.FIELD_WIDTH)  # a form keeps fields at their size hint: too short for a bar
+            bar.setFormat("%p%")
+            bar.setTextVisible(True)
+            bar.setToolTip(tr("Share of the stocks done"))
+        box = QGroupBox(tr("Progress"))
+        box.setLayout(f.form(*[(label, self.bars[k]) for k, label in kinds()]))
+        self.log = f.log_view(tr("importdata output"))
+        self.sched_enable = f.check(tr("Import every trading day"), tr("Run the import every trading day at this "
+                                                                      "time while the window is open (saved)"))
+        self.sched_time = f.time_edit(tr("Time of the daily import (exchange time)"))
+        self._last_sched_day: date | None = None
+        sched = QGroupBox(tr("Daily import"))
+        sched.setLayout(f.row(self.sched_enable, self.sched_time))
+        top = QHBoxLayout()
+        top.addWidget(box)
+        top.addWidget(sched, 0, Qt.AlignmentFlag.AlignTop)
+        top.addStretch(1)
         main = QVBoxLayout(self)
-        main.addWidget(self.button)
+        main.addLayout(f.row(self.button))
         main.addWidget(self.command)
-        main.addWidget(box)
-        main.addLayout(f.form(("定时导入", self.sched_enable), ("导入时间", self.sched_time)))
+        main.addLayout(top)
         main.addWidget(self.log, 1)
         self.runner.line.connect(self._line)
-        self.runner.started.connect(lambda cmd: self.command.setText(f"命令: {cmd}"))
+        self.runner.started.connect(lambda cmd: self.command.setText(tr("Command: {0}").format(cmd)))
         self.runner.finished.connect(self._finished)
         self.timer = QTimer(self)
         self.timer.timeout.connect(self._tick)
@@ -72,9 +85,10 @@ class RunImportTab(QWidget):
 
     def load(self, imp: ImportIni, _hk: HikyuuIni) -> None:
         f.set_time(self.sched_time, imp.sched.time)
+        self.sched_enable.setChecked(imp.sched.enable)
 
     def updates(self) -> dict[str, dict[str, object]]:
-        return {"sched": {"time": f.get_time(self.sched_time)}}
+        return {"sched": {"time": f.get_time(self.sched_time), "enable": self.sched_enable.isChecked()}}
 
     def command_line(self) -> list[str]:
         return python_module_command("hikyuu_live.gui.importdata", "--config", str(self.home))
@@ -87,7 +101,8 @@ class RunImportTab(QWidget):
             bar.setValue(0)
         self.log.clear()
         self.runner.start(self.command_line())
-        self.button.setText("停止导入")
+        if self.runner.running:
+            self.button.setText(tr("Stop import"))
 
     def _line(self, text: str) -> None:
         self.log.appendPlainText(text)
@@ -96,8 +111,8 @@ class RunImportTab(QWidget):
             self.bars[progress[0]].setValue(progress[1])
 
     def _finished(self, code: int) -> None:
-        self.button.setText("启动导入")
-        self.log.appendPlainText(f"importdata 结束, 退出码 {code}")
+        self.button.setText(tr("Start import"))
+        self.log.appendPlainText(tr("importdata ended, exit code {0}").format(code))
         if code == 0:
             for k, _ in KINDS:
                 if self.bars[k].value():

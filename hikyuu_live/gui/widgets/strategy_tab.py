@@ -1,103 +1,166 @@
-"""策略: load strategy scripts, set their parameters, run each as a child process, watch its broker.
+"""Strategies: start strategy scripts as child processes and watch each one through its status channel.
 
-A strategy script takes the standard options of ``hikyuu_live.strategy.cli`` (``--codes``,
-``--ktypes``, ``--quotation-server``, ``--broker``, ``--broker-state``, ``--seconds``); the demos do.
-Orders, fills, positions and cash are read from the paper broker's state file as it writes it.
+A strategy script takes the standard options of ``hikyuu_live.strategy.cli`` (``--codes``, ``--ktypes``,
+``--quotation-server``, ``--broker``, ``--clock``, ``--status``...); the demos do, and are started as
+``hikyuu-live strategy_demoN`` (``python -m hikyuu_live strategy_demoN``). Several may run at once; the
+table lists them with their state and account, and the panes below show the selected one's positions
+(with unrealised P&L from its live quotes), orders (an ``unconfirmed`` one in orange: the broker said
+yes and never showed it), fills and output. Stop and restart act on the selected run.
 """
 
 from __future__ import annotations
 
-import json
 import shlex
+import sys
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Any
 
-from PyQt5.QtCore import QTimer
+from PyQt5.QtCore import Qt, QTimer
 from PyQt5.QtWidgets import (
     QComboBox,
     QFileDialog,
-    QLabel,
+    QGroupBox,
+    QHBoxLayout,
     QListWidget,
     QListWidgetItem,
-    QPlainTextEdit,
-    QPushButton,
-    QTableWidget,
-    QTableWidgetItem,
+    QSplitter,
+    QTabWidget,
     QVBoxLayout,
     QWidget,
 )
 
 from hikyuu_live.config import HikyuuIni, ImportIni
+from hikyuu_live.gui.i18n import tr
 from hikyuu_live.gui.widgets import form as f
-from hikyuu_live.gui.widgets.process import ProcessRunner, python_module_command
+from hikyuu_live.gui.widgets import tables
+from hikyuu_live.gui.widgets.colors import WARN, signed
+from hikyuu_live.gui.widgets.process import display_command, launcher_command
+from hikyuu_live.gui.widgets.strategy_runs import StrategyRun
 
-DEMOS = [("hikyuu_live.strategy.strategy_demo1", "示例1: 打印行情与定时器"),
-         ("hikyuu_live.strategy.strategy_demo2", "示例2: 双均线系统 (模拟券商)"),
-         ("hikyuu_live.strategy.strategy_demo3", "示例3: 收盘前调仓 (模拟券商)")]
+SCRIPT_ROLE = 256  # Qt.UserRole
+
+
+def demos() -> list[tuple[str, str]]:
+    return [("strategy_demo1", tr("Demo 1: print quotes and timers")),
+            ("strategy_demo2", tr("Demo 2: moving-average crossing (paper broker)")),
+            ("strategy_demo3", tr("Demo 3: rebalance before the close (paper broker)"))]
+
+
+def words() -> dict[str, str]:
+    """Run states, order sides and statuses as shown (the wire values are stable ASCII)."""
+    return {"preloading": tr("preloading"), "starting": tr("starting"), "running": tr("running"),
+            "stopping": tr("stopping"), "exited": tr("exited"), "buy": tr("buy"), "sell": tr("sell"),
+            "filled": tr("filled"), "rejected": tr("rejected"), "submitted": tr("submitted"),
+            "unconfirmed": tr("unconfirmed"), "cancelled": tr("cancelled"), "pending": tr("pending")}
+
+
+def shown(value: object) -> str:
+    text = str(value)
+    head, _, rest = text.partition(" ")
+    return f"{words().get(head, head)} {rest}".strip()
+
+
+def _money(value: Any) -> str:
+    return f"{value:,.2f}" if isinstance(value, int | float) else "-"
 
 
 class StrategyTab(QWidget):
-    title = "策略"
-
     def __init__(self, home: Path) -> None:
         super().__init__()
+        self.title = tr("Strategies")
         self.home = home
+        self.pool = ThreadPoolExecutor(2, thread_name_prefix="strategy-status")
+        self.runs: list[StrategyRun] = []
         self.scripts = QListWidget()
-        self.scripts.setToolTip("Strategy scripts: the demos and your own (.py files)")
-        for module, label in DEMOS:
+        self.scripts.setToolTip(tr("Strategy scripts: the demos and your own (.py files)"))
+        self.scripts.setMaximumWidth(f.FIELD_WIDTH)
+        self.scripts.setMaximumHeight(110)
+        for command, label in demos():
             item = QListWidgetItem(label)
-            item.setData(256, module)
+            item.setData(SCRIPT_ROLE, command)
             self.scripts.addItem(item)
         self.scripts.setCurrentRow(1)
-        add = QPushButton("添加脚本…")
-        add.setToolTip("Add your own strategy script")
-        add.clicked.connect(self.add_script)
-        self.codes = f.line("Stock codes, comma separated (e.g. sh600000,sz000001)")
+        add = f.button(tr("Add script…"), tr("Add your own strategy script"))
+        add.clicked.connect(lambda: self.add_script())
+        self.codes = f.line(tr("Stock codes, comma separated (e.g. sh600000,sz000001)"))
         self.codes.setText("sh600000,sz000001")
-        self.ktypes = f.line("Bar types, comma separated (day,min,min5,...)")
+        self.ktypes = f.line(tr("Bar types, comma separated (day,min,min5,...)"), width=f.SHORT_WIDTH * 2)
         self.ktypes.setText("day,min")
-        self.server = f.line("Bus address the strategy dials (quotation_server)")
-        self.broker = f.line("Broker: paper (default) or easytrader")
-        self.broker.setText("paper")
-        self.extra = f.line("More options for the script, as on a command line (e.g. --fast 3 --slow 8)")
+        self.server = f.line(tr("Bus address the strategy dials (quotation_server)"))
+        self.broker = QComboBox()
+        self.broker.setToolTip(tr("Broker: paper (simulated, default) or easytrader (a real account)"))
+        self.broker.addItems(["paper", "easytrader"])
+        self.extra = f.line(tr("More options for the script, as on a command line (e.g. --fast 3 --slow 8)"))
         self.clock = QComboBox()
-        self.clock.setToolTip("live: wall time; market: follow the spots' own time (for replays)")
-        self.clock.addItem("实时 (live)", "live")
-        self.clock.addItem("行情时间 (market, 回放用)", "market")
-        self.button = QPushButton("启动策略")
-        self.button.setToolTip("Start (or stop) the selected strategy as a child process")
-        self.button.clicked.connect(self.toggle)
-        self.command = QLabel("")
-        self.command.setToolTip("The equivalent command line")
-        self.account = QLabel("-")
-        self.account.setToolTip("Cash and positions reported by the broker")
-        self.orders = QTableWidget(0, 6)
-        self.orders.setHorizontalHeaderLabels(["时间", "代码", "方向", "价格", "数量", "状态"])
-        self.orders.setToolTip("Orders and fills reported by the broker")
-        self.log = QPlainTextEdit()
-        self.log.setReadOnly(True)
+        self.clock.setToolTip(tr("live: wall time; market: follow the spots' own time (for replays)"))
+        self.clock.addItem(tr("Live (wall time)"), "live")
+        self.clock.addItem(tr("Market time (for replays)"), "market")
+        self.start_button = f.button(tr("Start strategy"), tr("Start the selected script as a new run"))
+        self.start_button.clicked.connect(self._start_clicked)
+        self.command = f.command_label(tr("The equivalent command line"))
+
+        setup = QGroupBox(tr("New run"))
+        setup_lay = QHBoxLayout(setup)
+        left = QVBoxLayout()
+        left.addWidget(self.scripts)
+        left.addLayout(f.row(add))
+        setup_lay.addLayout(left)
+        setup_lay.addLayout(f.form((tr("Codes"), self.codes), (tr("Bar types"), self.ktypes),
+                                   (tr("Quote bus"), self.server), (tr("Broker"), self.broker),
+                                   (tr("Clock"), self.clock), (tr("More options"), self.extra),
+                                   ("", self.start_button)))
+        setup_lay.addStretch(1)
+
+        self.table = tables.table([tr("Run"), tr("State"), tr("Broker"), tr("Cash"), tr("Equity"),
+                                   tr("Realised P&L"), tr("Unrealised P&L"), tr("Orders"), tr("Spots")],
+                                  tr("Running and finished strategies; select one to see its details"))
+        self.table.setSortingEnabled(False)
+        self.table.itemSelectionChanged.connect(self._show_selected)
+        self.stop_button = f.button(tr("Stop"), tr("Stop the selected run cleanly"))
+        self.stop_button.clicked.connect(lambda: self._selected_do("stop"))
+        self.restart_button = f.button(tr("Restart"), tr("Stop the selected run and start it again"))
+        self.restart_button.clicked.connect(lambda: self._selected_do("restart"))
+        self.run_info = f.ElidedLabel("", tr("The selected run's status channel and last answer"))
+
+        self.positions = tables.table([tr("Code"), tr("Name"), tr("Shares"), tr("Sellable"), tr("Cost"),
+                                       tr("Last"), tr("Market value"), tr("Unrealised P&L")],
+                                      tr("Positions with P&L at the strategy's live prices"))
+        self.orders = tables.table([tr("Time"), tr("Code"), tr("Side"), tr("Price"), tr("Shares"), tr("Status"),
+                                    tr("Filled"), tr("Reason")], tr("Orders as the broker reports them"))
+        self.fills = tables.table([tr("Time"), tr("Code"), tr("Side"), tr("Price"), tr("Shares"), tr("Amount"),
+                                   tr("Fee")], tr("Fills (executions)"))
+        self.log = f.log_view(tr("The selected run's output"))
+        details = QTabWidget()
+        details.addTab(self.positions, tr("Positions"))
+        details.addTab(self.orders, tr("Orders"))
+        details.addTab(self.fills, tr("Fills"))
+        details.addTab(self.log, tr("Output"))
+        self.details = details
+
+        runs_box = QWidget()
+        runs_lay = QVBoxLayout(runs_box)
+        runs_lay.setContentsMargins(0, 0, 0, 0)
+        runs_lay.addWidget(self.table, 1)
+        bar = f.row(self.stop_button, self.restart_button, stretch=False)
+        bar.addWidget(self.run_info, 1)
+        runs_lay.addLayout(bar)
+        split = QSplitter()
+        split.setOrientation(Qt.Orientation.Vertical)
+        split.addWidget(runs_box)
+        split.addWidget(details)
+        split.setStretchFactor(0, 1)
+        split.setStretchFactor(1, 2)
+        split.setSizes([150, 300])
         main = QVBoxLayout(self)
-        main.addWidget(self.scripts)
-        main.addWidget(add)
-        main.addLayout(f.form(("股票代码", self.codes), ("K线类型", self.ktypes), ("行情地址", self.server),
-                              ("券商", self.broker), ("时钟", self.clock), ("其他参数", self.extra)))
-        main.addWidget(self.button)
+        main.addWidget(setup)
         main.addWidget(self.command)
-        main.addWidget(self.account)
-        main.addWidget(self.orders, 1)
-        main.addWidget(self.log, 1)
-        self.runner = ProcessRunner(self)
-        self.runner.line.connect(self.log.appendPlainText)
-        self.runner.started.connect(lambda cmd: self.command.setText(f"命令: {cmd}"))
-        self.runner.finished.connect(lambda code: (self.button.setText("启动策略"),
-                                                   self.log.appendPlainText(f"策略结束, 退出码 {code}")))
+        main.addWidget(split, 1)
         self.timer = QTimer(self)
-        self.timer.timeout.connect(self.refresh_broker)
+        self.timer.timeout.connect(self.poll)
         self.timer.start(1000)
 
-    @property
-    def state_file(self) -> Path:
-        return self.home / "paper_broker_gui.json"
-
+    # ------------------------------------------------------------------ settings
     def load(self, _imp: ImportIni, hk: HikyuuIni) -> None:
         if not self.server.text():
             self.server.setText(hk.hikyuu.quotation_server)
@@ -107,53 +170,120 @@ class StrategyTab(QWidget):
 
     def add_script(self, path: str | None = None) -> None:
         if not path:
-            path, _ = QFileDialog.getOpenFileName(self, "选择策略脚本", str(Path.home()), "Python (*.py)")
+            path, _ = QFileDialog.getOpenFileName(self, tr("Choose a strategy script"), str(Path.home()),
+                                                  "Python (*.py)")
         if path:
             item = QListWidgetItem(Path(path).name)
-            item.setData(256, path)
+            item.setData(SCRIPT_ROLE, path)
             self.scripts.addItem(item)
             self.scripts.setCurrentItem(item)
 
     def command_line(self) -> list[str]:
-        target = self.scripts.currentItem().data(256)
+        """The selected script with this form's options (``--status`` is added per run)."""
+        item = self.scripts.currentItem()
+        if item is None:
+            raise ValueError(tr("choose a script"))
+        target = str(item.data(SCRIPT_ROLE))
         args = ["--codes", self.codes.text().strip(), "--ktypes", self.ktypes.text().strip(),
-                "--quotation-server", self.server.text().strip(), "--broker", self.broker.text().strip(),
-                "--broker-state", str(self.state_file), "--clock", self.clock.currentData(),
-                "--config", str(self.home), *shlex.split(self.extra.text())]
-        if str(target).endswith(".py"):
-            import sys
+                "--quotation-server", self.server.text().strip(), "--broker", self.broker.currentText(),
+                "--clock", str(self.clock.currentData()), "--config", str(self.home), *shlex.split(self.extra.text())]
+        if target.endswith(".py"):
+            return [sys.executable, target, *args]
+        return launcher_command(target, *args)
 
-            return [sys.executable, str(target), *args]
-        return python_module_command(str(target), *args)
+    # ------------------------------------------------------------------ runs
+    def _start_clicked(self) -> None:
+        self.start_selected()
 
-    def toggle(self) -> None:
-        if self.runner.running:
-            self.runner.stop()
-            return
+    def start_selected(self) -> StrategyRun | None:
         try:
             command = self.command_line()
         except ValueError as e:  # shlex: an unclosed quote in the extra options
-            self.command.setText(f"其他参数无效: {e}")
-            return
-        self.log.clear()
-        self.runner.start(command)
-        self.button.setText("停止策略")
+            self.command.setText(tr("Invalid options: {0}").format(e))
+            return None
+        item = self.scripts.currentItem()
+        name = Path(str(item.data(SCRIPT_ROLE))).stem if item is not None else "strategy"
+        run = StrategyRun(f"{name} #{len(self.runs) + 1}", command, self.pool, self)
+        run.changed.connect(self.refresh)
+        run.line.connect(lambda text, r=run: self._line(r, text))
+        self.runs.append(run)
+        run.start()
+        self.command.setText(tr("Command: {0}").format(display_command(run.command)))
+        self.refresh()
+        self.table.selectRow(len(self.runs) - 1)
+        return run
 
-    def refresh_broker(self) -> None:
-        try:
-            state = json.loads(self.state_file.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
+    def selected(self) -> StrategyRun | None:
+        model = self.table.selectionModel()
+        rows = model.selectedRows() if model is not None else []
+        if rows and rows[0].row() < len(self.runs):
+            return self.runs[rows[0].row()]
+        return self.runs[-1] if self.runs else None
+
+    def _selected_do(self, action: str) -> None:
+        run = self.selected()
+        if run is not None:
+            getattr(run, action)()
+
+    def poll(self) -> None:
+        for run in self.runs:
+            run.poll()
+
+    def _line(self, run: StrategyRun, text: str) -> None:
+        if run is self.selected():
+            self.log.appendPlainText(text)
+
+    def refresh(self) -> None:
+        rows, colours = [], []
+        for run in self.runs:
+            snap = run.snapshot
+            acc = snap.get("account", {}) if snap else {}
+            rows.append([run.name, shown(run.state), snap.get("broker", "-") if snap else "-", _money(acc.get("cash")),
+                         _money(acc.get("equity")), _money(acc.get("realised_pnl")), _money(acc.get("unrealised_pnl")),
+                         len(snap.get("orders", [])), snap.get("stats", {}).get("spots", 0)])
+            pnl = acc.get("unrealised_pnl")
+            colours.append(signed(pnl) if isinstance(pnl, int | float) else None)
+        selected = self.selected()
+        tables.fill(self.table, rows, colours)
+        if selected is not None and selected in self.runs:
+            self.table.blockSignals(True)
+            self.table.selectRow(self.runs.index(selected))
+            self.table.blockSignals(False)
+        self._show_details(selected)
+
+    def _show_selected(self) -> None:
+        run = self.selected()
+        self.log.setPlainText("\n".join(run.lines) if run is not None else "")
+        self._show_details(run)
+
+    def _show_details(self, run: StrategyRun | None) -> None:
+        if run is None:
             return
-        positions = state.get("positions", [])
-        if isinstance(positions, dict):
-            positions = list(positions.values())
-        held = ", ".join(f"{p.get('market', '')}{p.get('code', '')}×{p.get('number', p.get('qty', ''))}"
-                         for p in positions)
-        self.account.setText(f"现金 {state.get('cash', 0):,.2f}   持仓 {held or '无'}")
-        rows = state.get("orders", [])
-        self.orders.setRowCount(len(rows))
-        for r, o in enumerate(rows):
-            values = [o.get("datetime", ""), f"{o.get('market', '')}{o.get('code', '')}", o.get("side", ""),
-                      o.get("price", ""), o.get("number", o.get("num", "")), o.get("status", "")]
-            for c, v in enumerate(values):
-                self.orders.setItem(r, c, QTableWidgetItem(str(v)))
+        snap = run.snapshot
+        acc = snap.get("account", {})
+        info = tr("{0}: {1}; status {2}").format(run.name, shown(run.state), run.address)
+        if run.error and run.running:
+            info += "  " + tr("(no answer: {0})").format(run.error)
+        if acc.get("error"):
+            info += "  " + tr("broker: {0}").format(acc["error"])
+        self.run_info.setText(info)
+        positions = snap.get("positions", [])
+        tables.fill(self.positions, [[f"{p['market']}{p['code']}", p.get("name", ""), p["number"], p["sellable"],
+                                      p["cost_price"], p.get("last_price") or 0.0, p["market_value"],
+                                      p["unrealised_pnl"]] for p in positions],
+                    [signed(p["unrealised_pnl"]) for p in positions], {4: 3, 5: 3})
+        orders = list(reversed(snap.get("orders", [])))  # newest first
+        tables.fill(self.orders, [[o.get("datetime", ""), f"{o.get('market', '')}{o.get('code', '')}",
+                                   shown(o.get("side", "")), float(o.get("price", 0.0)), int(o.get("number", 0)),
+                                   shown(o.get("status", "")), int(o.get("filled_number", 0)), o.get("reason", "")]
+                                  for o in orders],
+                    [WARN if o.get("status") in ("unconfirmed", "pending") else None for o in orders], {3: 3})
+        fills = list(reversed(snap.get("fills", [])))
+        tables.fill(self.fills, [[t.get("datetime", ""), f"{t.get('market', '')}{t.get('code', '')}",
+                                  shown(t.get("side", "")),
+                                  float(t.get("price", 0.0)), int(t.get("number", 0)), float(t.get("amount", 0.0)),
+                                  float(t.get("fee", 0.0))] for t in fills], None, {3: 3})
+
+    def shutdown(self) -> None:
+        self.timer.stop()
+        self.pool.shutdown(wait=False, cancel_futures=True)
