@@ -7,6 +7,8 @@ from pathlib import Path
 import pytest
 from PyQt5.QtWidgets import QApplication
 
+from hikyuu_live.config import load_hikyuu_ini
+from hikyuu_live.gui.i18n import tr
 from hikyuu_live.gui.widgets.run_import_tab import parse_progress
 from hikyuu_live.model.kdata import KType
 
@@ -200,4 +202,4 @@ def test_lazy_preload_and_no_limit_reach_hikyuu_ini(window, home):
     assert window.save(), window.last_error
     hk = load_hikyuu_ini(home / "hikyuu.ini")
     assert hk.hikyuu.lazy_preload and hk.preload.maxima["day"] == 0
-    assert window.preload_tab.maxima["day"].text() == "不限"
+    assert window.preload_tab.maxima["day"].text() == tr("No limit")  # "不限" in Chinese
