@@ -88,7 +88,8 @@ def _options(args: argparse.Namespace, cfg: ImportIni) -> ImportOptions:
     if args.ignore_kdata:
         ktypes: tuple[KType, ...] = ()
     elif args.only:
-        ktypes = tuple(ONLY[k] for k in ONLY if k in only_kinds(args.only))
+        kinds = only_kinds(args.only) or frozenset()
+        ktypes = tuple(ONLY[k] for k in ONLY if k in kinds)
     else:
         ktypes = tuple(k for name, k in ONLY.items() if getattr(cfg.ktype, name))
     codes = None
@@ -177,11 +178,13 @@ def run(args: argparse.Namespace) -> int:
     finally:
         if progress is not None:
             progress.close()
-        source.close()
+        if source is not None:
+            source.close()
         if net is not None and net is not source:
             net.close()
-        if callable(getattr(names, "close", None)):
-            names.close()
+        close_names = getattr(names, "close", None)
+        if callable(close_names):
+            close_names()
     print(summary(report), flush=True)
     if report.names is not None:
         print(report.names.line(), flush=True)

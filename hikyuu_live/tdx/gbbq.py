@@ -73,5 +73,6 @@ def read_gbbq(path: str | Path) -> GbbqEvents:
         except ValueError:
             out.bad.append((key, f"date {ymd} is not a date"))
             continue
-        out.by_stock.setdefault(key, []).append(event(int(category), int(ymd), tuple(float(x) for x in values)))
+        a, b, c, d = (float(x) for x in values)  # the record's four figures, by category
+        out.by_stock.setdefault(key, []).append(event(int(category), int(ymd), (a, b, c, d)))
     return out
