@@ -197,7 +197,9 @@ def test_spot_server_once_on_the_store_universe_survives_failing_and_malformed_b
 
     shipped = [c for c in shipped_codes() if c.type in COLLECTED_TYPES]
     funds = [c for c in shipped if c.type in ("INDEX", "ETF")][::2][:16]  # indices and ETFs
-    picked = sorted([c for c in shipped if c not in funds][::39][:134] + funds, key=lambda c: c.market_code)
+    stars = [c for c in shipped if is_star(c.market, c.code)][::50][:4]  # STAR lines carry shares: their own units
+    others = [c for c in shipped if c not in funds and c not in stars]
+    picked = sorted(others[::39][:130] + stars + funds, key=lambda c: c.market_code)
     home = make_store_home(tmp_path / "home", stocks=[(c.market, c.code, c.name, True) for c in picked])
     order = sorted(picked, key=lambda c: (c.market, c.code))  # the store lists them by market and code
     symbols = [c.market.lower() + c.code for c in order]
@@ -206,8 +208,8 @@ def test_spot_server_once_on_the_store_universe_survives_failing_and_malformed_b
     done = threading.Event()
     with QQServer(tencent_universe(picked)) as srv, SpotSubscriber(
             bus, on_cycle=lambda c: (cycles.append(c), done.set())):
-        srv.fail_codes = {symbols[60]}  # the second request of 60 always answers HTTP 500
-        srv.malformed_codes = {symbols[5], symbols[7], symbols[130]}  # truncated or a non-numeric price
+        srv.fail_codes = {symbols[120]}  # the third request (the last 30) always answers HTTP 500
+        srv.malformed_codes = {symbols[5], symbols[7], symbols[70]}  # truncated or a non-numeric price
         out = subprocess.run([sys.executable, "-m", "hikyuu_live.gui.spot_server", "--once", "--wait-subscribers", "1",
                               "--qq-url", srv.url, "--ipc", bus, "--server", "none", "--config", str(home)],
                              cwd=ROOT, capture_output=True, text=True, timeout=60)
@@ -219,7 +221,7 @@ def test_spot_server_once_on_the_store_universe_survives_failing_and_malformed_b
     c = cycles[0]
     # the failed request's slot is filled with an empty message: the cycle is complete, no gap is reported
     assert c.complete and c.msg_count == 3 and c.received == 3 and not c.missing_seqs
-    expected = set(symbols) - set(symbols[60:120]) - srv.malformed_codes
+    expected = set(symbols) - set(symbols[120:]) - srv.malformed_codes
     assert sorted(m.lower() + k for m, k in zip(c.spots["market"], c.spots["code"], strict=True)) == sorted(expected)
     check_all(c.spots, srv)
 
