@@ -3,6 +3,8 @@
 The only pynng user.
 """
 
+from hikyuu_live.bus.allow import AllowList, PipeGuard
+from hikyuu_live.bus.fairqueue import FairScheduler, SchedulerStats
 from hikyuu_live.bus.framing import (
     END_MARKER,
     HEARTBEAT_TOPIC,
@@ -18,6 +20,7 @@ from hikyuu_live.bus.reqrep import RequestClient, RequestServer, ServerStats, re
 from hikyuu_live.bus.subscriber import SpotSubscriber
 
 __all__ = [
+    "AllowList",
     "END_MARKER",
     "HEARTBEAT_TOPIC",
     "SPOT_TOPIC",
@@ -25,11 +28,14 @@ __all__ = [
     "CycleAssembler",
     "CycleReport",
     "CycleWriter",
+    "FairScheduler",
     "Heartbeat",
+    "PipeGuard",
     "PublisherStats",
     "QuotePublisher",
     "RequestClient",
     "RequestServer",
+    "SchedulerStats",
     "ServerStats",
     "SpotSubscriber",
     "SubscriberStats",
