@@ -4,18 +4,20 @@ A request server that takes requests in arrival order lets one client with heavy
 other: with five clients pulling 16 MB answers, a client asking for one bar waited two seconds. Here each
 connection (nng pipe) has its own queue, and the next slice of work always goes to the connection that
 has used the least CPU so far, on a virtual clock that advances with the work done (start-time fair
-queueing). A connection that becomes busy again starts at most ``credit_s`` of CPU ahead of the busiest
-ones, never further: a client that asks now and then is served before the ones that keep the server
-busy, while a client that opens a new connection per request gains no more than that. Work is cut into
-slices: a handler answers with
-bytes at once, or with a *job*, a generator whose every ``next`` does a few milliseconds of work and
-yields the answer's size so far, and returns the answer. So a small request waits for at most one slice
-of somebody else's, whatever is queued.
+queueing). A connection that becomes busy again after a pause starts up to ``credit_s`` of CPU ahead of
+the busy ones, never further: a client that asks now and then is served before the ones that keep the
+server busy. A new connection starts level with the busy ones (no credit), so opening a connection per
+request gains nothing. Work is cut into slices: a handler answers with bytes at once, or with a *job*, a
+generator whose every ``next`` does a few milliseconds of work and yields the answer's size so far, and
+returns the answer. So a small request waits for at most one slice of somebody else's, whatever is queued.
 
-Who runs the slices: the threads that received the requests. Each waits in ``serve`` for its own
-request's answer and, while it waits, runs the fairest slice of anybody's whenever one of ``workers``
-tokens is free. An idle server thus answers on the receiving thread with no hand-off between threads,
-and a busy one never runs more than ``workers`` slices at once.
+Who runs the slices: ``workers`` worker threads (``work``), slice after slice, always the fairest, and
+each hands the answer to the task's ``reply`` itself. When the server is idle (nothing else queued or
+running) the receiving thread runs the first slice at once (``run_first``), so a small
+request is answered without a hand-off between threads (under load it only takes requests in, so a small
+request is seen as soon as it arrives). Never more than ``workers`` slices run at once.
+Few threads matter in Python: a small request waits for the GIL each time a thread of it wakes, and
+every extra thread that wants the GIL lengthens that wait.
 
 Bounds, each answered at once instead of waiting:
 
@@ -27,7 +29,7 @@ Bounds, each answered at once instead of waiting:
 - answers past ``large_bytes`` hold one of ``max_large`` slots while they are built; others wait for a
   slot (memory stays bounded by ``max_large`` large answers, and small answers never wait for them).
 
-Pure threading; the transport (``reqrep``) feeds it.
+Pure threading; the transport (``reqrep``) feeds it. ``reply(None)`` means "send nothing".
 """
 
 from __future__ import annotations
@@ -45,25 +47,25 @@ log = logging.getLogger(__name__)
 Job = Generator[int, None, bytes]
 Handler = Callable[[bytes], "bytes | Job"]
 OnError = Callable[[BaseException], "bytes | None"]
+Reply = Callable[["bytes | None"], None]
 
 _GONE = "gone"
 
 
 @dataclass(eq=False, slots=True)
 class Task:
-    """One request: its body, its job once started, and its answer once finished."""
+    """One request: its body, where its answer goes, and its job once started."""
 
     conn: int
     body: bytes
+    reply: Reply
     seq: int
     queued_at: float
-    done: threading.Event = field(default_factory=threading.Event)  # set when finished, or to wake its owner
     job: Job | None = None
     running: bool = False
     parked: bool = False
     large: bool = False
     finished: bool = False
-    answer: bytes | None = None
     cancel: str | None = None  # _GONE (send nothing) or the reason of a BUSY answer
 
 
@@ -101,16 +103,16 @@ class FairScheduler:
         self.max_per_conn = max_per_conn
         self.large_bytes = large_bytes
         self.credit_s = credit_s
-        self._cpu_clock = cpu_clock  # what a slice costs: the CPU time of the thread that ran it
         self.max_large = max(1, max_large if max_large is not None else workers)
         self.stats = SchedulerStats()
         self._busy = busy
+        self._cpu_clock = cpu_clock  # what a slice costs: the CPU time of the thread that ran it
         self._lock = threading.Lock()
+        self._work = threading.Condition(self._lock)  # workers wait here for a token and a runnable task
         self._tokens = workers
         self._conns: dict[int, _Conn] = {}
         self._active: dict[int, _Conn] = {}  # connections with tasks
         self._parked: deque[Task] = deque()
-        self._waiters: deque[Task] = deque()  # tasks whose owner waits in ``serve`` and could run a slice
         self._large_used = 0
         self._vnow = 0.0
         self._seq = 0
@@ -119,10 +121,11 @@ class FairScheduler:
     # ------------------------------------------------------------------ connections
     def open(self, conn: int) -> None:
         with self._lock:
-            self._conns.setdefault(conn, _Conn(vtime=self._vnow - self.credit_s))
+            self._conns.setdefault(conn, _Conn(vtime=self._vnow))
 
     def close(self, conn: int) -> None:
         """The connection closed: its work is dropped (a running slice finishes first)."""
+        out: list[tuple[Task, bytes | None]] = []
         with self._lock:
             c = self._conns.pop(conn, None)
             self._active.pop(conn, None)
@@ -133,8 +136,9 @@ class FairScheduler:
                     self.stats.gone += 1
                 t.cancel = _GONE
                 if not t.running:
-                    self._finish(c, t, None)
-            self._wake_helper()
+                    out.append(self._finish(c, t, None))
+            self._work.notify_all()  # a large-answer slot may have come free
+        self._deliver(out)
 
     def is_open(self, conn: int) -> bool:
         with self._lock:
@@ -146,70 +150,82 @@ class FairScheduler:
             return len(self._conns)
 
     # ------------------------------------------------------------------ requests
-    def submit(self, conn: int, body: bytes) -> Task | bytes | None:
-        """Queue a request of ``conn`` and return its task (pass it to ``serve``), or the answer at once:
-        BUSY bytes when the queue is full, None when ``conn`` has gone."""
+    def submit(self, conn: int, body: bytes, reply: Reply) -> Task | None:
+        """Queue a request of ``conn``; None when it was answered at once (``reply`` got BUSY bytes when the
+        queue is full, None when ``conn`` has gone). A worker takes it up, unless ``run_first`` does."""
+        out: list[tuple[Task, bytes | None]] = []
+        refuse: str | None = None
         with self._lock:
+            self._seq += 1
+            task = Task(conn, body, reply, self._seq, time.monotonic())
             c = self._conns.get(conn)
             if c is None or self._stopped:
                 self.stats.gone += 1
-                return None
-            live = [t for t in c.tasks if t.cancel is None]
-            for old in live[: max(0, len(live) - self.max_per_conn + 1)]:
-                old.cancel = "a newer request on the same connection replaced this one"
-                self.stats.replaced += 1
-                if not old.running:
-                    self._finish(c, old, None)
-                    self._wake_helper()
-            if self.stats.queued >= self.max_queue:
-                self.stats.busy_full += 1
-                queued = self.stats.queued
+                task.finished = True
+                out.append((task, None))
             else:
-                self._seq += 1
-                task = Task(conn, body, self._seq, time.monotonic())
-                if not c.tasks:
-                    c.vtime = max(c.vtime, self._vnow - self.credit_s)
-                    self._active[conn] = c
-                c.tasks.append(task)
-                self.stats.queued += 1
-                return task
-        return self._busy(f"server busy: {queued} requests queued (at most {self.max_queue}); ask again shortly")
+                live = [t for t in c.tasks if t.cancel is None]
+                for old in live[: max(0, len(live) - self.max_per_conn + 1)]:
+                    old.cancel = "a newer request on the same connection replaced this one"
+                    self.stats.replaced += 1
+                    if not old.running:
+                        out.append(self._finish(c, old, None))
+                if self.stats.queued >= self.max_queue:
+                    self.stats.busy_full += 1
+                    refuse = (f"server busy: {self.stats.queued} requests queued (at most {self.max_queue}); "
+                              "ask again shortly")
+                    task.finished = True
+                else:
+                    if not c.tasks:
+                        c.vtime = max(c.vtime, self._vnow - self.credit_s)
+                        self._active[conn] = c
+                    c.tasks.append(task)
+                    self.stats.queued += 1
+                    self._work.notify()
+        if refuse is not None:
+            out.append((task, self._busy(refuse)))
+        self._deliver(out)
+        return None if task.finished else task
 
-    def serve(self, task: Task, handler: Handler, on_error: OnError) -> bytes | None:
-        """Wait for ``task``'s answer (None: send nothing), running the fairest slices meanwhile."""
+    def run_first(self, task: Task, handler: Handler, on_error: OnError) -> None:
+        """On the receiving thread: run ``task``'s first slice now if the server is idle (nothing else queued
+        or running: a small request is answered here, with no hand-off); otherwise leave it to the workers,
+        so that the receiving thread goes back to taking requests off the socket."""
+        with self._lock:
+            idle = self._tokens == self.workers and len(self._active) == 1
+            if not (idle and not task.running and not task.finished and self._fairest() is task):
+                return
+            self._take(task)
+        t0 = self._cpu_clock()
+        result = self._step(task, handler, on_error)
+        self._after(task, self._cpu_clock() - t0, result)
+
+    def work(self, handler: Handler, on_error: OnError) -> None:
+        """A worker thread: run the fairest slice whenever a token is free, until ``stop``."""
         while True:
             with self._lock:
-                if task.finished:
-                    break
-                pick = self._pick() if self._tokens else None
-                if pick is None:
-                    task.done.clear()
-                    self._waiters.append(task)
-            if pick is None:
-                task.done.wait()
-                continue
+                pick = None
+                while not self._stopped and (not self._tokens or (pick := self._fairest()) is None):
+                    self._work.wait()
+                if self._stopped or pick is None:
+                    return
+                self._take(pick)
             t0 = self._cpu_clock()
             result = self._step(pick, handler, on_error)
             self._after(pick, self._cpu_clock() - t0, result)
-        if task.job is not None:  # cancelled part-way: let the generator clean up
-            task.job.close()
-            task.job = None
-        if task.cancel is not None and task.cancel != _GONE:
-            return self._busy(task.cancel)
-        return task.answer
 
     def stop(self) -> None:
-        """Drop every queued request (nothing is sent) and wake every waiting thread."""
+        """Drop every queued request (nothing is sent) and end the workers."""
+        out: list[tuple[Task, bytes | None]] = []
         with self._lock:
             self._stopped = True
             for c in self._conns.values():
                 for t in list(c.tasks):
                     t.cancel = _GONE
                     if not t.running:
-                        self._finish(c, t, None)
-            for t in self._waiters:
-                t.done.set()
-            self._waiters.clear()
+                        out.append(self._finish(c, t, None))
+            self._work.notify_all()
+        self._deliver(out)
 
     # ------------------------------------------------------------------ internals (lock held unless said)
     def _fairest(self) -> Task | None:
@@ -225,17 +241,14 @@ class FairScheduler:
                 best, best_key = t, key
         return best
 
-    def _pick(self) -> Task | None:
-        """Take the fairest runnable task and a token for it."""
-        best = self._fairest()
-        if best is not None:
-            best.running = True
-            self._tokens -= 1
-            self.stats.running += 1
-            c = self._conns.get(best.conn)
-            if c is not None:
-                self._vnow = max(self._vnow, c.vtime)
-        return best
+    def _take(self, task: Task) -> None:
+        """Mark ``task`` running on a token; the virtual clock moves to its connection's."""
+        task.running = True
+        self._tokens -= 1
+        self.stats.running += 1
+        c = self._conns.get(task.conn)
+        if c is not None:
+            self._vnow = max(self._vnow, c.vtime)
 
     @staticmethod
     def _step(task: Task, handler: Handler, on_error: OnError) -> bytes | int | None:
@@ -262,7 +275,8 @@ class FairScheduler:
                 return None
 
     def _after(self, task: Task, cost: float, result: bytes | int | None) -> None:
-        """Account for a slice (takes the lock)."""
+        """Account for a slice and deliver a finished answer (takes the lock)."""
+        out: list[tuple[Task, bytes | None]] = []
         with self._lock:
             st = self.stats
             st.running -= 1
@@ -276,7 +290,8 @@ class FairScheduler:
             if task.cancel is not None or not isinstance(result, int):
                 if task.cancel is None:
                     st.answered += 1
-                self._finish(c, task, result if task.cancel is None and isinstance(result, bytes) else None)
+                out.append(self._finish(c, task, result if task.cancel is None and isinstance(result, bytes)
+                                        else None))
             elif result > self.large_bytes and not task.large:
                 if self._large_used < self.max_large:
                     task.large = True
@@ -285,10 +300,11 @@ class FairScheduler:
                     task.parked = True
                     self._parked.append(task)
                     st.parked += 1
-            self._wake_helper()
+            self._work.notify()
+        self._deliver(out)
 
-    def _finish(self, c: _Conn | None, task: Task, answer: bytes | None) -> None:
-        """``task`` is done: out of its queue, its slot released, its owner woken."""
+    def _finish(self, c: _Conn | None, task: Task, answer: bytes | None) -> tuple[Task, bytes | None]:
+        """``task`` is done: out of its queue, its slot released; returns what to deliver (outside the lock)."""
         if c is not None and task in c.tasks:
             c.tasks.remove(task)
             if not c.tasks and self._active.get(task.conn) is c:
@@ -306,24 +322,19 @@ class FairScheduler:
                 self.stats.parked -= 1
                 nxt.parked, nxt.large = False, True
                 self._large_used += 1
-        task.answer = answer
         task.finished = True
-        task.done.set()
+        return task, answer
 
-    def _wake_helper(self) -> None:
-        """A token is free: wake a waiting thread to run the next slice, if there is one to run; the owner of
-        that slice's request if it is waiting (it then answers without another hand-off)."""
-        if not self._tokens:
-            return
-        best = self._fairest()
-        if best is None:
-            return
-        if best in self._waiters:
-            self._waiters.remove(best)
-            best.done.set()
-            return
-        while self._waiters:
-            t = self._waiters.popleft()
-            if not t.finished:
-                t.done.set()
-                return
+    def _deliver(self, out: list[tuple[Task, bytes | None]]) -> None:
+        """Outside the lock: close abandoned jobs and hand each answer to its ``reply`` (BUSY for a
+        replaced request, nothing for a gone one)."""
+        for task, answer in out:
+            if task.job is not None:
+                task.job.close()
+                task.job = None
+            if answer is None and task.cancel not in (None, _GONE):
+                answer = self._busy(task.cancel or "")
+            try:
+                task.reply(answer)
+            except Exception:
+                log.exception("sending an answer failed")

@@ -1,12 +1,14 @@
 """NNG request/reply: a fair replier for many clients, and a requester with timeouts.
 
 The bus is the only pynng importer, so the data server's transport lives here and knows nothing of its
-protocol. ``RequestServer`` keeps ``max_queue`` + a few nng *contexts* of one Rep0 socket receiving, each
-on its own thread, so every request is taken off the network as it arrives, whoever sent it. It knows
-each request's connection from the received message's pipe and hands it to a ``FairScheduler``
-(``fairqueue``), which serves connections fairly, slice by slice, with at most ``workers`` slices
-running at once; an idle server answers on the receiving thread itself. A handler answers ``bytes`` or a
-job (a generator of slices).
+protocol. ``RequestServer`` listens with a *raw* Rep0 socket: one thread takes every request off the
+socket as it arrives, whoever sent it, with the connection (nng pipe) it came on and the routing header
+its reply must carry; a ``FairScheduler`` (``fairqueue``) serves connections fairly, slice by slice, on
+``workers`` worker threads, which send each reply themselves. An idle server runs the first slice on the
+receiving thread, so a small request is answered with no hand-off. A handler answers ``bytes`` or a job
+(a generator of slices). Two threads plus the workers, whatever the number of clients: in Python every
+thread that wants the GIL lengthens the wait of the others, and a small request waits for it each time
+one of its threads wakes.
 
 A replier answers every request it keeps: if the handler raises, ``on_error(exc)`` builds the answer;
 ``busy(reason)`` builds the answer to a request the queue will not take; ``precheck(body)`` may answer
@@ -16,13 +18,14 @@ connection without an answer: set it above the largest request the handler accep
 requests are refused *by the handler* with an error code, and nng's limit only guards memory. An
 ``allow`` list closes connections from other addresses before they are added (``allow.PipeGuard``).
 
-Connections are counted from nng's pipe events (``clients``): pynng's own pipe list also holds pipes
-that closed while one of their messages was being received (it re-adds them when the message is read
-after the close), which is how a server once reported 325 clients with 1 connected.
+Connections are counted from nng's pipe events (``clients``). (pynng's own pipe list, used with cooked
+sockets and ``Message.pipe``, also re-adds pipes that closed while one of their messages was being read,
+which is how a server once reported 325 clients with 1 connected.)
 """
 
 from __future__ import annotations
 
+import functools
 import logging
 import threading
 import time
@@ -30,6 +33,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import pynng
+from pynng import ffi, lib
 
 from hikyuu_live.bus.allow import AllowList, PipeGuard
 from hikyuu_live.bus.fairqueue import FairScheduler, Handler, SchedulerStats
@@ -38,8 +42,8 @@ from hikyuu_live.model.state import State
 
 log = logging.getLogger(__name__)
 
-#: contexts kept receiving beyond the queue bound, so that a full queue is answered BUSY at once
-SPARE_CONTEXTS = 8
+#: a reply to a client that does not read it gives up after this long (the worker is needed elsewhere)
+SEND_TIMEOUT_MS = 5000
 
 
 @dataclass(slots=True)
@@ -104,7 +108,8 @@ class RequestServer:
             return self
         if self.state is State.CLOSED:
             raise BusClosed("request server was closed")
-        sock = pynng.Rep0(recv_max_size=self.recv_max_bytes)
+        sock = pynng.Rep0(opener=lib.nng_rep0_open_raw, recv_max_size=self.recv_max_bytes,
+                          send_timeout=SEND_TIMEOUT_MS)
         self.guard.install(sock)
         sock.add_pre_pipe_connect_cb(self._pipe_added)
         sock.add_post_pipe_remove_cb(self._pipe_removed)
@@ -115,10 +120,12 @@ class RequestServer:
             raise BusBroken(f"cannot listen on {self.address}: {e} (another server running there?)") from e
         self._sock = sock
         self.state = State.RUNNING
-        for i in range(self.sched.max_queue + SPARE_CONTEXTS):
-            t = threading.Thread(target=self._receive, args=(sock.new_context(),), name=f"{self.name}-ctx-{i}",
-                                 daemon=True)
-            self._threads.append(t)
+        for i in range(self.workers):
+            self._threads.append(threading.Thread(target=self.sched.work, args=(self._handler, self._handle_error),
+                                                  name=f"{self.name}-worker-{i}", daemon=True))
+        self._threads.append(threading.Thread(target=self._receive, args=(sock,), name=f"{self.name}-receive",
+                                              daemon=True))
+        for t in self._threads:
             t.start()
         log.info("answering requests on %s with %d workers%s", self.address, self.workers,
                  f" (allowed: {self.guard.allow})" if self.guard.allow else "")
@@ -131,7 +138,7 @@ class RequestServer:
         self.state = State.CLOSED
         self.sched.stop()
         if self._sock is not None:
-            self._sock.close()  # every blocked receive ends with Closed
+            self._sock.close()  # the blocked receive ends with ECLOSED
         deadline = time.monotonic() + 5
         for t in self._threads:
             if t is not threading.current_thread():
@@ -172,69 +179,73 @@ class RequestServer:
             self._live.discard(pipe.id)
         self.sched.close(pipe.id)
 
-    def _forget_closed_pipe(self, pipe_id: int) -> None:
-        """Drop a closed pipe that pynng re-added to its list when a message of it was read after the close."""
-        sock = self._sock
-        pipes = getattr(sock, "_pipes", None)
-        lock = getattr(sock, "_pipe_notify_lock", None)
-        if isinstance(pipes, dict) and lock is not None:
-            with lock:
-                pipes.pop(pipe_id, None)
-
-    # ------------------------------------------------------------------ receiving
-    def _receive(self, ctx: pynng.Context) -> None:
-        try:
-            while True:
-                try:
-                    msg = ctx.recv_msg()
-                except pynng.Closed:
+    # ------------------------------------------------------------------ receiving and sending
+    def _receive(self, sock: pynng.Rep0) -> None:
+        """The one receiving thread: every request, its pipe and its routing header, off the raw socket."""
+        handle = sock.socket
+        msg_p = ffi.new("nng_msg **")
+        while True:
+            rv = lib.nng_recvmsg(handle, msg_p, 0)  # blocks without the GIL
+            if rv:
+                if rv == lib.NNG_ECLOSED or self.state is not State.RUNNING:
                     return
-                except pynng.NNGException as e:
-                    if self.state is not State.RUNNING:
-                        return
-                    log.warning("receive failed on %s: %s", self.address, e)
-                    time.sleep(0.01)
-                    continue
-                answer = self._answer(msg)
-                if answer is None:
-                    continue  # the client has gone, or there is nothing to say (logged where decided)
-                try:
-                    ctx.send(answer)
-                except pynng.Closed:
-                    return
-                except pynng.NNGException as e:
-                    with self._lock:
-                        self.stats.send_errors += 1
-                    log.warning("send failed on %s: %s", self.address, e)
-                    continue
-                with self._lock:
-                    self.stats.bytes_out += len(answer)
-        finally:
+                log.warning("receive failed on %s: %s", self.address, ffi.string(lib.nng_strerror(rv)).decode())
+                time.sleep(0.01)
+                continue
+            m = msg_p[0]
             try:
-                ctx.close()
-            except pynng.NNGException:
-                pass
+                header = ffi.buffer(lib.nng_msg_header(m), lib.nng_msg_header_len(m))[:]
+                body = ffi.buffer(lib.nng_msg_body(m), lib.nng_msg_len(m))[:]
+                pipe_id = lib.nng_pipe_id(lib.nng_msg_get_pipe(m))
+            finally:
+                lib.nng_msg_free(m)
+            try:
+                self._dispatch(pipe_id, header, body)
+            except Exception:  # never let one request end the receiving thread
+                log.exception("handling a request failed")
 
-    def _answer(self, msg: pynng.Message) -> bytes | None:
-        body = msg.bytes
-        pipe = msg.pipe
-        pipe_id = pipe.id if pipe is not None else -1
+    def _dispatch(self, pipe_id: int, header: bytes, body: bytes) -> None:
         with self._lock:
             self.stats.requests += 1
             self.stats.bytes_in += len(body)
             live = pipe_id in self._live
+        reply = functools.partial(self._send, header)
         if not live:  # closed while its message was on the way: nobody to answer
-            self._forget_closed_pipe(pipe_id)
-            self.sched.submit(pipe_id, body)  # counted as gone
-            return None
+            self.sched.submit(pipe_id, body, reply)  # counted as gone, nothing sent
+            return
         if self._precheck is not None:
             early = self._precheck(body)
             if early is not None:
-                return early
-        task = self.sched.submit(pipe_id, body)
-        if task is None or isinstance(task, bytes):
-            return task
-        return self.sched.serve(task, self._handler, self._handle_error)
+                self._send(header, early)
+                return
+        task = self.sched.submit(pipe_id, body, reply)
+        if task is not None:
+            self.sched.run_first(task, self._handler, self._handle_error)
+
+    def _send(self, header: bytes, answer: bytes | None) -> None:
+        """Send ``answer`` to the request that carried ``header`` (its pipe and request id); None: nothing."""
+        sock = self._sock
+        if answer is None or sock is None or self.state is not State.RUNNING:
+            return
+        msg_p = ffi.new("nng_msg **")
+        if lib.nng_msg_alloc(msg_p, 0):
+            raise MemoryError("nng_msg_alloc failed")
+        m = msg_p[0]
+        if lib.nng_msg_header_append(m, header, len(header)) or lib.nng_msg_append(m, answer, len(answer)):
+            lib.nng_msg_free(m)
+            raise MemoryError("building an answer message failed")
+        rv = lib.nng_sendmsg(sock.socket, m, 0)  # the message is nng's once sent
+        if rv:
+            lib.nng_msg_free(m)
+            with self._lock:
+                self.stats.send_errors += 1
+                n = self.stats.send_errors
+            if rv != lib.NNG_ECLOSED and (n <= 10 or n % 1000 == 0):
+                log.warning("send failed on %s (%d so far): %s", self.address, n,
+                            ffi.string(lib.nng_strerror(rv)).decode())
+            return
+        with self._lock:
+            self.stats.bytes_out += len(answer)
 
     def _handle_error(self, exc: BaseException) -> bytes | None:
         with self._lock:

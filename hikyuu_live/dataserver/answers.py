@@ -57,8 +57,8 @@ log = logging.getLogger(__name__)
 
 _BAR_FIELDS = ("open", "high", "low", "close", "amount", "volume")
 #: codes per slice of a ``market`` answer, and rows per slice of any answer (a few ms of work each)
-SLICE_CODES = 128
-SLICE_ROWS = 8192
+SLICE_CODES = 32
+SLICE_ROWS = 4096
 
 #: a job: each ``next`` does one slice and yields the answer's bytes so far; it returns the answer
 Job = Generator[int, None, bytes]

@@ -221,8 +221,11 @@ def _market_request(req: dict[str, Any], limits: Limits) -> MarketRequest:
     if not isinstance(dates, list) or len(dates) != len(raw):
         raise RequestError(ErrorCode.INVALID_PARAM, "dates must be a list of datetime strings, one per code")
     try:
-        pairs = dict.fromkeys(zip(raw, dates, strict=True))  # a code asked 10,000 times with one date: 1 pair
-    except TypeError:
+        if len(names) < len(raw) and len(set(dates)) == 1:  # a code asked 10,000 times with one date
+            pairs: dict[tuple[Any, Any], None] = dict.fromkeys((c, dates[0]) for c in names)
+        else:
+            pairs = dict.fromkeys(zip(raw, dates, strict=True))
+    except TypeError:  # a list or map among the dates
         raise RequestError(ErrorCode.INVALID_PARAM, "dates must be a list of datetime strings, one per code") from None
     parsed: dict[str, int] = {}  # clients send the same date for most codes: parse each text once
     earliest: dict[str, int] = {}

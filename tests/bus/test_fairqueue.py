@@ -71,25 +71,29 @@ def on_error(e: BaseException) -> bytes:
 
 
 class Client(threading.Thread):
-    """One receiving thread: submits a request of ``conn`` and serves until its answer comes."""
+    """The receiving side of one request of ``conn``: submits it (running its first slice when the
+    scheduler says so) and waits for what is delivered to its ``reply``."""
 
     def __init__(self, sched: FairScheduler, script: Script, conn: int, body: bytes) -> None:
         super().__init__(daemon=True)
         self.sched, self.script, self.conn, self.body = sched, script, conn, body
         self.answer: bytes | None = b"<none yet>"
         self.submitted = threading.Event()
+        self.replied = threading.Event()
+
+    def reply(self, answer: bytes | None) -> None:
+        assert not self.replied.is_set(), "a request answered twice"
+        self.answer = answer
+        self.replied.set()
 
     def run(self) -> None:
-        got = self.sched.submit(self.conn, self.body)
+        task = self.sched.submit(self.conn, self.body, self.reply)
         self.submitted.set()
-        if isinstance(got, Task):
-            self.answer = self.sched.serve(got, self.script.handler, on_error)
-        else:
-            self.answer = got
+        if task is not None:
+            self.sched.run_first(task, self.script.handler, on_error)
 
     def result(self) -> bytes | None:
-        self.join(TIMEOUT)
-        assert not self.is_alive(), "no answer"
+        assert self.replied.wait(TIMEOUT), "no answer"
         return self.answer
 
 
@@ -99,12 +103,27 @@ def slice_clock() -> object:
     return lambda: next(ticks) / 2
 
 
+STARTED: list[FairScheduler] = []
+
+
+@pytest.fixture(autouse=True)
+def stop_workers():
+    yield
+    while STARTED:
+        STARTED.pop().stop()
+
+
 def make(**kw: object) -> tuple[FairScheduler, Script]:
+    """A scheduler with its worker threads running (stopped after the test), connections 1-9 open."""
     kw.setdefault("cpu_clock", slice_clock())
     sched = FairScheduler(busy=busy, **kw)  # type: ignore[arg-type]
+    script = Script()
     for conn in range(1, 10):
         sched.open(conn)
-    return sched, Script()
+    for _ in range(sched.workers):
+        threading.Thread(target=sched.work, args=(script.handler, on_error), daemon=True).start()
+    STARTED.append(sched)
+    return sched, script
 
 
 def test_a_small_request_runs_after_the_current_slice_not_after_the_heavy_request():
@@ -168,7 +187,8 @@ def test_work_of_a_closed_connection_is_dropped_without_an_answer():
     assert waiting.result() is None and running.result() is None
     assert s.log == [("running", 0)] and "running" in s.closed
     assert sched.stats.gone == 2 and sched.stats.queued == 0
-    assert sched.submit(1, b"late") is None  # a request of a closed connection: nobody to answer
+    late: list[bytes | None] = []
+    assert sched.submit(1, b"late", late.append) is None and late == [None]  # closed connection: nothing sent
 
 
 def test_a_full_queue_answers_busy_at_once():
@@ -178,8 +198,9 @@ def test_a_full_queue_answers_busy_at_once():
     first.start()
     second.start()
     assert first.submitted.wait(TIMEOUT) and second.submitted.wait(TIMEOUT)
-    third = sched.submit(3, s.body("third", 1))
-    assert isinstance(third, bytes) and third.startswith(b"BUSY server busy: 2 requests queued")
+    third: list[bytes | None] = []
+    assert sched.submit(3, s.body("third", 1), third.append) is None
+    assert third[0] is not None and third[0].startswith(b"BUSY server busy: 2 requests queued")
     s.go("first")
     s.go("second")
     assert first.result() == b"answer first" and second.result() == b"answer second"
@@ -215,12 +236,14 @@ def test_a_failing_handler_answers_through_on_error():
     def boom(_body: bytes) -> bytes:
         raise ValueError("bad")
 
-    task = sched.submit(1, b"x")
+    got: list[bytes | None] = []
+    task = sched.submit(1, b"x", got.append)
     assert isinstance(task, Task)
-    assert sched.serve(task, boom, on_error) == b"ERROR bad"
+    sched.run_first(task, boom, on_error)  # idle: the receiving thread runs it
+    assert got == [b"ERROR bad"]
 
 
-def test_stop_wakes_waiting_threads_without_answers():
+def test_stop_drops_queued_and_running_work_without_answers():
     sched, s = make(workers=1)
     a = Client(sched, s, 1, s.body("a", 2))
     b = Client(sched, s, 2, s.body("b", 1))
