@@ -12,10 +12,11 @@ generator whose every ``next`` does a few milliseconds of work and yields the an
 returns the answer. So a small request waits for at most one slice of somebody else's, whatever is queued.
 
 Who runs the slices: ``workers`` worker threads (``work``), slice after slice, always the fairest, and
-each hands the answer to the task's ``reply`` itself. When the server is idle (nothing else queued or
-running) the receiving thread runs the first slice at once (``run_first``), so a small
-request is answered without a hand-off between threads (under load it only takes requests in, so a small
-request is seen as soon as it arrives). Never more than ``workers`` slices run at once.
+each hands the answer to the task's ``reply`` itself. When a token is free and the new request is the
+fairest, the receiving thread runs its first slice at once (``run_first``), so a small request is answered
+without a hand-off between threads; under load the tokens are taken and the receiving threads only take
+requests in, so a small request is seen as soon as it arrives. Never more than ``workers`` slices run at
+once.
 Few threads matter in Python: a small request waits for the GIL each time a thread of it wakes, and
 every extra thread that wants the GIL lengthens that wait.
 
@@ -188,12 +189,11 @@ class FairScheduler:
         return None if task.finished else task
 
     def run_first(self, task: Task, handler: Handler, on_error: OnError) -> None:
-        """On the receiving thread: run ``task``'s first slice now if the server is idle (nothing else queued
-        or running: a small request is answered here, with no hand-off); otherwise leave it to the workers,
-        so that the receiving thread goes back to taking requests off the socket."""
+        """On the receiving thread: run ``task``'s first slice now if a token is free and it is the fairest
+        runnable task (a small request is answered here, with no hand-off to a worker); otherwise leave it
+        to the workers, and the receiving thread goes back to taking requests off the socket."""
         with self._lock:
-            idle = self._tokens == self.workers and len(self._active) == 1
-            if not (idle and not task.running and not task.finished and self._fairest() is task):
+            if not (self._tokens and not task.running and not task.finished and self._fairest() is task):
                 return
             self._take(task)
         t0 = self._cpu_clock()

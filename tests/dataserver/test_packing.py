@@ -75,6 +75,20 @@ def test_tick_and_snapshot_rows_of_the_sample_day_pack_as_msgpack_does():
     assert any(len(n.encode()) > 3 for n in last["name"].tolist())  # real Chinese names went through
 
 
+def test_both_ways_of_packing_give_the_same_bytes_for_any_number_of_rows():
+    """Below ``FEW_*_ROWS`` rows are packed as lists, above with numpy: msgpack's bytes either way."""
+    from hikyuu_live.dataserver.packing import FEW_BAR_ROWS, FEW_TICK_ROWS
+
+    rng = np.random.default_rng(11)
+    for n in (0, 1, FEW_TICK_ROWS - 1, FEW_TICK_ROWS, FEW_BAR_ROWS - 1, FEW_BAR_ROWS, 700):
+        dt = np.sort(rng.integers(1_700_000_000_000_000, 1_800_000_000_000_000, n))
+        cols = [np.round(rng.random(n) * 100, 2) for _ in range(6)]
+        books = [rng.random((n, 5)) for _ in range(4)]
+        assert pack_bar_rows(dt, cols) == msgpack.packb(bar_rows(dt, cols))[len(array_header(n)):], n
+        assert pack_tick_rows(dt, cols + cols[:1], books) == msgpack.packb(
+            spot_rows(dt, cols + cols[:1], books))[len(array_header(n)):], n
+
+
 def test_datetime_text_matches_numpy_over_the_whole_range():
     rng = np.random.default_rng(7)
     lo = int(np.datetime64("1400-01-01T00:00:00", "us").astype(np.int64))
