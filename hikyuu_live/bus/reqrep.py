@@ -3,12 +3,12 @@
 The bus is the only pynng importer, so the data server's transport lives here and knows nothing of its
 protocol. ``RequestServer`` listens with a *raw* Rep0 socket: a few threads (``RECEIVERS``) take every
 request off the socket as it arrives, whoever sent it, with the connection (nng pipe) it came on and the
-routing header its reply must carry; a ``FairScheduler`` (``fairqueue``) serves connections fairly, slice by slice, on
-``workers`` worker threads, which send each reply themselves. An idle server runs the first slice on the
-receiving thread, so a small request is answered with no hand-off. A handler answers ``bytes`` or a job
-(a generator of slices). Four threads plus the workers, whatever the number of clients: in Python every
-thread that wants the GIL lengthens the wait of the others, and a small request waits for it each time
-one of its threads wakes.
+routing header its reply must carry; a ``FairScheduler`` (``fairqueue``) serves connections fairly,
+slice by slice, on ``workers`` worker threads, which send each reply themselves. When a worker token is
+free the receiving thread runs the first slice itself, so a small request is answered with no hand-off.
+A handler answers ``bytes`` or a job (a generator of slices). Four threads plus the workers, whatever
+the number of clients: in Python every thread that wants the GIL lengthens the wait of the others, and a
+small request waits for it each time one of its threads wakes.
 
 A replier answers every request it keeps: if the handler raises, ``on_error(exc)`` builds the answer;
 ``busy(reason)`` builds the answer to a request the queue will not take; ``precheck(body)`` may answer
