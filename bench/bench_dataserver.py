@@ -13,8 +13,18 @@ Then, for 6 s, one client pulls 2,000 codes of minute bars again and again while
 at a time: the small requests' p99 shows whether a large answer holds up the others.
 
 Baselines of the same run: the same loads against a single-worker server (``-n 1``), and the cost of the
-MessagePack work alone of one request and answer (what a server could not go below in Python).
-Run: ``python -m bench.bench_dataserver [--stocks 6000] [--interval 3] [--seconds 15] [--workers 4]``.
+MessagePack work alone of one request and answer (what a server could not go below in Python). Also: the
+answer rows built with numpy records (``dataserver/packing.py``) against msgpack of the same rows as lists.
+
+``--flood`` (issue 16): 50 connections send heavy legal requests as fast as they can, first the load
+script's ``market`` naming one code 10,000 times, then every code's minute bars (a request no
+de-duplication shortens), while a well-behaved client (its own process) asks one stock's DAY bars or
+30 s of ticks at a time, pausing 20 ms between requests (``--pause-ms``; 0 makes it one more client
+asking as fast as it can, which the server then serves as fairly as the others). Baseline: the same
+client on the same server with no flood, in the same run. Measured: its p99 and timeouts during the
+flood, and how long after the flood stops its requests are back to the quiet latency.
+Run: ``python -m bench.bench_dataserver [--stocks 6000] [--interval 3] [--seconds 15] [--workers 4]``,
+``python -m bench.bench_dataserver --flood [--flood-clients 50] [--flood-seconds 10]``.
 """
 
 from __future__ import annotations
@@ -30,6 +40,7 @@ import threading
 import time
 from pathlib import Path
 
+import msgpack
 import numpy as np
 
 from bench.common import pct, verdict
@@ -41,6 +52,8 @@ from hikyuu_live.model.spot import market_codes
 ROOT = Path(__file__).resolve().parents[1]
 PUBLISHER = Path(__file__).with_name("dataserver_publisher_child.py")
 CLIENT = Path(__file__).with_name("dataserver_client_child.py")
+LIGHT = Path(__file__).with_name("dataserver_light_child.py")
+HEAVY = ROOT / "tests" / "dataserver" / "heavy_child.py"
 
 
 def free_port() -> int:
@@ -154,6 +167,128 @@ def msgpack_alone(reps: int = 3000) -> float:
     return (time.perf_counter() - t) / reps
 
 
+def packing_speed(rows: int = 213_000) -> tuple[float, float]:
+    """Seconds to build ``rows`` bar rows (a 16 MB answer) as msgpack of lists, and as numpy records."""
+    from hikyuu_live.dataserver.packing import pack_bar_rows
+    from hikyuu_live.dataserver.protocol import bar_rows
+
+    rng = np.random.default_rng(3)
+    dt = (np.datetime64("2026-11-24T09:31", "us") + np.arange(rows) % 240 * np.timedelta64(60, "s")).astype(np.int64)
+    cols = [np.round(rng.random(rows) * 100, 2) for _ in range(6)]
+    t = time.perf_counter()
+    lists = msgpack.packb(bar_rows(dt, cols), use_bin_type=True)
+    t_lists = time.perf_counter() - t
+    t = time.perf_counter()
+    packed = pack_bar_rows(dt, cols)
+    t_numpy = time.perf_counter() - t
+    assert lists.endswith(packed)
+    return t_lists, t_numpy
+
+
+def start_server(tmp: Path, name: str, *extra: str, save: bool = True) -> tuple[subprocess.Popen, str, str, object]:
+    bus, addr = f"ipc://{tmp}/bus-{name}.ipc", f"tcp://127.0.0.1:{free_port()}"
+    env = {**os.environ, "HKU_HOME": str(tmp / "config")}
+    log = open(tmp / f"server-{name}.log", "w")  # noqa: SIM115
+    saving = ["--save", "--tick-dir", str(tmp / f"tick-{name}")] if save else []
+    server = subprocess.Popen([sys.executable, "-m", "hikyuu_live.gui.dataserver", "--addr", addr,
+                               "--quotation-server", bus, "--buf", *saving,
+                               "--today", "2026-11-24", "--status-s", "3600", *extra],
+                              cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+    return server, bus, addr, log
+
+
+def light_client(addr: str, start_at: float, seconds: float, pause_ms: float) -> subprocess.Popen:
+    return subprocess.Popen([sys.executable, str(LIGHT), "--addr", addr, "--start-at", str(start_at),
+                             "--seconds", str(seconds), "--timeout", "5", "--pause-ms", str(pause_ms)], cwd=ROOT,
+                            stdout=subprocess.PIPE, text=True)
+
+
+def flood_phase(addr: str, mode: str, args: argparse.Namespace, quiet_p99_ms: float, quiet_max_ms: float) -> dict:
+    """50 heavy connections (5 processes of 10) for ``flood_seconds``; the light client from 1 s after the
+    start until ``after_seconds`` after the end."""
+    t0 = time.time() + 4.0  # children import and connect first
+    flood_end = t0 + args.flood_seconds
+    per = max(1, args.flood_clients // 5)
+    heavy = [subprocess.Popen([sys.executable, str(HEAVY), "--addr", addr, "--mode", mode, "--conns", str(per),
+                               "--seconds", str(args.flood_seconds), "--timeout", "5", "--ktype", "MIN",
+                               "--start-at", str(t0)], cwd=ROOT, stdout=subprocess.PIPE, text=True)
+             for _ in range(args.flood_clients // per)]
+    light = light_client(addr, t0 + 1.0, args.flood_seconds - 1.0 + args.after_seconds, args.pause_ms)
+    reports = [json.loads(p.communicate(timeout=args.flood_seconds + 120)[0]) for p in heavy]
+    flood_stopped = time.time()  # every heavy request answered, given up or dropped
+    lr = json.loads(light.communicate(timeout=args.flood_seconds + args.after_seconds + 60)[0])
+    st = wait_status(addr, lambda s: True)
+    sent, lat = np.array(lr["sent"]), np.array(lr["lat_ms"])
+    during = lat[sent + lat / 1e3 <= flood_end]
+    after = sent > flood_end
+    # slower than anything seen without the flood (the feed's cycles and saves included) is not normal
+    normal = max(3 * quiet_p99_ms, quiet_max_ms, 10.0)
+    slow_after = [(s - flood_end) + lat_ms / 1e3 for s, lat_ms in zip(sent[after], lat[after], strict=True)
+                  if lat_ms > normal]
+    rets: dict[str, int] = {}
+    for r in reports:
+        for k, v in r["rets"].items():
+            rets[k] = rets.get(k, 0) + v
+    heavy_lat = [x for r in reports for x in r["lat_s"]]
+    return {"mode": mode, "request_bytes": reports[0]["request_bytes"],
+            "max_answer_bytes": max(r["max_answer_bytes"] for r in reports), "heavy_rets": rets,
+            "heavy_p50_ms": pct(heavy_lat, 50) * 1e3 if heavy_lat else float("nan"),
+            "p50_ms": float(np.percentile(during, 50)) if len(during) else float("nan"),
+            "p99_ms": float(np.percentile(during, 99)) if len(during) else float("nan"),
+            "max_ms": float(during.max()) if len(during) else float("nan"), "answers": len(during),
+            "failures": lr["failures"], "recovery_s": max(slow_after, default=0.0), "normal_ms": normal,
+            "after_answers": int(after.sum()), "drain_s": flood_stopped - flood_end,
+            "slow_after": [(round(float(t) - flood_end, 2), round(float(ms), 1))
+                           for t, ms in zip(sent[after], lat[after], strict=True) if ms > normal][:10],
+            "queue": st.get("queue", {}), "clients": st["clients"]}
+
+
+def run_flood(args: argparse.Namespace, tmp: Path) -> None:
+    server, bus, addr, log = start_server(tmp, "flood", "-n", str(args.workers), save=not args.no_save)
+    pub = None
+    try:
+        wait_status(addr, lambda st: st["ready"])
+        pub = subprocess.Popen([sys.executable, str(PUBLISHER), "--address", bus, "--stocks", str(args.stocks),
+                                "--interval", str(args.interval)], cwd=ROOT, stdout=subprocess.DEVNULL)
+        wait_status(addr, lambda st: st["ticks"] >= 2 * args.stocks)
+        t0 = time.time() + 3.0
+        quiet = json.loads(light_client(addr, t0, args.quiet_seconds, args.pause_ms).communicate(timeout=120)[0])
+        q = np.array(quiet["lat_ms"])
+        quiet_p50, quiet_p99 = float(np.percentile(q, 50)), float(np.percentile(q, 99))
+        print(f"  baseline, no flood: well-behaved client p50 {quiet_p50:.2f} ms  p99 {quiet_p99:.2f} ms  "
+              f"max {q.max():.1f} ms  "
+              f"({len(q):,} answers in {args.quiet_seconds:g} s, failures {quiet['failures'] or 'none'})", flush=True)
+        results = [flood_phase(addr, mode, args, quiet_p99, float(q.max())) for mode in ("dupes", "wide")]
+    finally:
+        if pub is not None:
+            pub.kill()
+            pub.wait(10)
+        server.terminate()
+        server.wait(60)
+        log.close()  # type: ignore[attr-defined]
+    for r in results:
+        what = ("one code named 10,000 times (MIN)" if r["mode"] == "dupes" else
+                f"every code's MIN bars ({args.stocks:,} codes)")
+        print(f"  flood of {args.flood_clients} connections, {what}: request {r['request_bytes'] / 1024:.0f} KB, "
+              f"largest answer {r['max_answer_bytes']:,} bytes; heavy answers {r['heavy_rets']} "
+              f"(heavy p50 {r['heavy_p50_ms']:.0f} ms)", flush=True)
+        print(f"    well-behaved client: p50 {r['p50_ms']:.2f} ms  p99 {r['p99_ms']:.2f} ms  max {r['max_ms']:.1f} ms  "
+              f"({r['answers']:,} answers, failures {r['failures'] or 'none'}); p99 ratio to no flood "
+              f"{r['p99_ms'] / quiet_p99:.1f}x", flush=True)
+        print(f"    after the flood: heavy requests drained {r['drain_s']:.2f} s after its end; last request slower "
+              f"than {r['normal_ms']:.0f} ms ended {r['recovery_s']:.2f} s after it ({r['after_answers']:,} answers "
+              f"after); queue then {r['queue'].get('queued')} queued, {r['queue'].get('dropped_gone')} dropped for "
+              f"closed connections, {r['queue'].get('busy')} BUSY; clients {r['clients']}", flush=True)
+        if r["slow_after"]:
+            print(f"    slow requests after the end (s after it, ms): {r['slow_after']}", flush=True)
+    print(f"  load average during the run: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
+    print("targets:")
+    for r in results:
+        print(verdict(f"p99 while flooded ({r['mode']})", r["p99_ms"], 50, unit=" ms"))
+        print(verdict(f"timeouts while flooded ({r['mode']})", float(r["failures"].get("timeout", 0)), 0))
+        print(verdict(f"back to normal after the flood ({r['mode']})", r["recovery_s"], 1.0, unit=" s"))
+
+
 def report(r: dict) -> None:
     st = r["status"]
     print(f"  -n {r['workers']}: ingest {r['ingest']['share'] * 100:5.1f}% of a core (receive thread "
@@ -177,7 +312,23 @@ def main() -> None:
     ap.add_argument("--clients", type=int, default=8)
     ap.add_argument("--workers", type=int, default=4)
     ap.add_argument("--mixed-seconds", type=float, default=6.0, help="large-answer phase length")
+    ap.add_argument("--flood", action="store_true", help="run the heavy-client flood of issue 16 instead")
+    ap.add_argument("--flood-clients", type=int, default=50)
+    ap.add_argument("--flood-seconds", type=float, default=10.0)
+    ap.add_argument("--quiet-seconds", type=float, default=6.0)
+    ap.add_argument("--after-seconds", type=float, default=3.0)
+    ap.add_argument("--no-save", action="store_true", help="flood: run the server without --save")
+    ap.add_argument("--pause-ms", type=float, default=20.0,
+                    help="the well-behaved client's pause between requests (0: as fast as it can)")
     args = ap.parse_args()
+    if args.flood:
+        print(f"dataserver under a flood: {args.stocks:,} stocks, a cycle every {args.interval:g} s, --buf"
+              f"{'' if args.no_save else ' --save'}, "
+              f"-n {args.workers}; {args.flood_clients} heavy connections for {args.flood_seconds:g} s; the "
+              f"well-behaved client pauses {args.pause_ms:g} ms between requests")
+        with tempfile.TemporaryDirectory() as d:
+            run_flood(args, Path(d))
+        return
     print(f"dataserver: {args.stocks:,} stocks, a cycle every {args.interval:g} s, --buf --save (HDF5); "
           f"{args.clients} client processes over tcp for {args.seconds:g} s")
     with tempfile.TemporaryDirectory() as d:
@@ -189,6 +340,9 @@ def main() -> None:
     alone = msgpack_alone()
     print(f"  baseline: MessagePack alone, one tick request + 10-row answer: {alone * 1e6:.1f} µs "
           f"(at most {1 / alone:,.0f} answers/s on one core)")
+    t_lists, t_numpy = packing_speed()
+    print(f"  a 16 MB answer of 213,000 bar rows: msgpack of lists {t_lists * 1e3:.0f} ms, numpy records "
+          f"{t_numpy * 1e3:.0f} ms ({t_lists / t_numpy:.1f}x)")
     print("ratios:")
     print(f"  answers/s -n {args.workers} vs -n 1: {main_run['answers_per_s'] / base['answers_per_s']:.2f}x;  "
           f"p99 -n 1 / -n {args.workers}: {base['p99_ms'] / main_run['p99_ms']:.2f}x")

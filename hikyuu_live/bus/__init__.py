@@ -3,6 +3,8 @@
 The only pynng user.
 """
 
+from hikyuu_live.bus.allow import AllowList, PipeGuard
+from hikyuu_live.bus.fairqueue import FairScheduler, SchedulerStats
 from hikyuu_live.bus.framing import (
     END_MARKER,
     HEARTBEAT_TOPIC,
@@ -22,14 +24,18 @@ __all__ = [
     "HEARTBEAT_TOPIC",
     "SPOT_TOPIC",
     "START_MARKER",
+    "AllowList",
     "CycleAssembler",
     "CycleReport",
     "CycleWriter",
+    "FairScheduler",
     "Heartbeat",
+    "PipeGuard",
     "PublisherStats",
     "QuotePublisher",
     "RequestClient",
     "RequestServer",
+    "SchedulerStats",
     "ServerStats",
     "SpotSubscriber",
     "SubscriberStats",

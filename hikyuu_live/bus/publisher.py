@@ -18,6 +18,7 @@ from types import TracebackType
 import numpy as np
 import pynng
 
+from hikyuu_live.bus.allow import AllowList, PipeGuard
 from hikyuu_live.bus.framing import END_MARKER, SPOT_TOPIC, START_MARKER, Heartbeat, encode_heartbeat
 from hikyuu_live.errors import BusBroken, BusClosed
 from hikyuu_live.model.codec import BatchMeta, encode_spots
@@ -130,6 +131,7 @@ class QuotePublisher:
         batch_size: int = 500,
         heartbeat_interval_s: float = 1.0,
         send_buffer_msgs: int = MAX_BUFFER_MSGS,
+        allow: AllowList | None = None,
     ) -> None:
         if not addresses:
             raise ValueError("a publisher needs at least one address to listen on")
@@ -142,6 +144,7 @@ class QuotePublisher:
         self.batch_size = batch_size
         self.heartbeat_interval_s = heartbeat_interval_s
         self.send_buffer_msgs = send_buffer_msgs
+        self.guard = PipeGuard(allow, "quote bus")  # who may subscribe over TCP (None: everyone)
         # changes with every run, so subscribers can tell a restart from lost cycles
         self.session_id = time.time_ns() & 0x7FFF_FFFF_FFFF_FFFF
         self.stats = PublisherStats()
@@ -161,6 +164,7 @@ class QuotePublisher:
         if self.state is State.CLOSED:
             raise BusClosed("publisher was closed")
         sock = pynng.Pub0(send_buffer_size=self.send_buffer_msgs)
+        self.guard.install(sock)
         try:
             for addr in self.addresses:
                 try:

@@ -34,6 +34,7 @@ from hikyuu_live.config.import_ini import ImportIni, load_import_ini, save_impor
 from hikyuu_live.config.import_sections import (
     ClickhouseSection,
     CollectSection,
+    DataServerSection,
     DisabledSection,
     EnableSection,
     Hdf5Section,
@@ -72,6 +73,7 @@ __all__ = [
     "PRELOAD_TYPES",
     "ClickhouseSection",
     "CollectSection",
+    "DataServerSection",
     "DbSection",
     "DisabledSection",
     "EnableSection",

@@ -16,6 +16,7 @@ from hikyuu_live.config.hikyuu_ini import BACKENDS
 from hikyuu_live.config.import_sections import (
     ClickhouseSection,
     CollectSection,
+    DataServerSection,
     DisabledSection,
     EnableSection,
     Hdf5Section,
@@ -55,6 +56,7 @@ class ImportIni:
     clickhouse: ClickhouseSection = field(default_factory=ClickhouseSection)
     sched: SchedSection = field(default_factory=SchedSection)
     collect: CollectSection = field(default_factory=CollectSection)
+    dataserver: DataServerSection = field(default_factory=DataServerSection)
     lazy_preload: DisabledSection = field(default_factory=DisabledSection)
     preload: PreloadSection = field(default_factory=_import_preload)
 
@@ -74,7 +76,7 @@ _SECTIONS = (("quotation", QuotationSection), ("ktype", KTypeSection), ("weight"
              ("finance", EnableSection), ("block", EnableSection), ("tdx", TdxSection), ("pytdx", PytdxSection),
              ("qmt", DisabledSection), ("hdf5", Hdf5Section), ("mysql", MysqlSection),
              ("clickhouse", ClickhouseSection), ("sched", SchedSection), ("collect", CollectSection),
-             ("lazy_preload", DisabledSection))
+             ("dataserver", DataServerSection), ("lazy_preload", DisabledSection))
 
 
 def load_import_ini(path: str | Path, *, check_paths: bool = False, text: str | None = None) -> ImportIni:

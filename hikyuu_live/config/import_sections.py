@@ -14,8 +14,9 @@ Where the original GUI fell back to something else for a missing key, one value 
   (``~/stock``, ``c:\\stock`` on Windows), as both; ``[clickhouse] pwd``: empty, not the GUI's ``test``.
 - ``[sched]`` is read from ``[sched]`` (the original GUI read ``[schec]``, a typo, and so never saw it).
 
-``[collect]`` also holds hikyuu_live's own keys (bus addresses, Tencent URL, batch size, heartbeat,
-metrics port, QMT watchdog); the original tools ignore unknown keys, so both can share one file.
+``[collect]`` also holds hikyuu_live's own keys (bus addresses and who may connect, Tencent URL, batch size,
+heartbeat, metrics port and address, QMT watchdog), and ``[dataserver]`` is hikyuu_live's own; the original
+tools ignore unknown keys and sections, so both can share one file.
 """
 
 from __future__ import annotations
@@ -29,6 +30,8 @@ from hikyuu_live.config.sections import Section, key, optional_text, raw_text, t
 from hikyuu_live.config.values import (
     format_value,
     parse_address,
+    parse_allow_list,
+    parse_bind_host,
     parse_bool,
     parse_date,
     parse_float,
@@ -164,7 +167,9 @@ class CollectSection(Section):
 
     Phases are checked in order: ``phase1_start <= phase1_end <= phase2_start <= phase2_end`` (the
     original's checks). ``interval``, ``heartbeat_interval`` and ``qmt_watchdog`` are seconds;
-    ``metrics_port = 0`` serves no metrics; ``heartbeat_interval = 0`` sends no heartbeats.
+    ``metrics_port = 0`` serves no metrics; ``heartbeat_interval = 0`` sends no heartbeats;
+    ``metrics_addr`` is the interface the metrics listen on (this host only by default);
+    ``allow_clients`` lists who may connect to the TCP bus (empty: everyone).
     """
 
     quotation_server: str = key(parse_address, DEFAULT_QUOTATION_SERVER)
@@ -181,6 +186,8 @@ class CollectSection(Section):
     batch_size: int = key(lambda v: parse_int(v, 1, 10000), 60)
     heartbeat_interval: float = key(parse_heartbeat, 1.0)
     metrics_port: int = key(lambda v: parse_int(v, 0, 65535), 0)
+    metrics_addr: str = key(parse_bind_host, "127.0.0.1")
+    allow_clients: str = key(parse_allow_list, "")
     qmt_watchdog: float = key(lambda v: parse_float(v, MIN_WATCHDOG_S, 86400.0), 60.0)
 
     def __post_init__(self) -> None:
@@ -192,10 +199,18 @@ class CollectSection(Section):
                                   f"({format_value(getattr(self, b))})", key=a, value=format_value(getattr(self, a)))
 
 
+@dataclass(frozen=True, kw_only=True, slots=True, repr=False)
+class DataServerSection(Section):
+    """``[dataserver]`` (hikyuu_live's): who may connect to the data server (empty: everyone)."""
+
+    allow_clients: str = key(parse_allow_list, "")
+
+
 __all__ = [
     "SOURCES",
     "ClickhouseSection",
     "CollectSection",
+    "DataServerSection",
     "DisabledSection",
     "EnableSection",
     "Hdf5Section",

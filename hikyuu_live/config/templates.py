@@ -20,6 +20,7 @@ from hikyuu_live.config.import_ini import load_import_ini
 from hikyuu_live.config.import_sections import (
     ClickhouseSection,
     CollectSection,
+    DataServerSection,
     DisabledSection,
     EnableSection,
     KTypeSection,
@@ -103,7 +104,7 @@ def import_ini_text(data_dir: str | Path, *, backend: str = "hdf5", host: str = 
     usr = usr if usr is not None else DEFAULT_USR.get(backend, "root")
     collect = section_values(CollectSection())
     ours = {k: collect.pop(k) for k in ("ipc_address", "tcp_address", "qq_url", "batch_size", "heartbeat_interval",
-                                        "metrics_port", "qmt_watchdog")}
+                                        "metrics_port", "metrics_addr", "allow_clients", "qmt_watchdog")}
     if backend == "mysql":
         mysql = _render("mysql", section_values(MysqlSection(enable=True, tmpdir=d, host=host,
                                                              port=port or 3306, usr=usr, pwd=pwd)))
@@ -131,8 +132,13 @@ def import_ini_text(data_dir: str | Path, *, backend: str = "hdf5", host: str = 
         ch,
         _render("sched", section_values(SchedSection())),
         _render("collect", collect, comments=("# hikyuu_live: bus addresses, Tencent URL, codes per request, "
-                                              "heartbeat and QMT watchdog seconds, metrics port (0 = off)",
+                                              "heartbeat and QMT watchdog seconds, metrics port (0 = off) and "
+                                              "address, who may connect to the TCP bus (IP addresses or "
+                                              "networks; empty = everyone)",
                                               *(f"{k} = {v}" for k, v in ours.items()))),
+        _render("dataserver", section_values(DataServerSection()),
+                comments=("# hikyuu_live: who may connect to the dataserver (e.g. 127.0.0.1, 192.168.1.0/24; "
+                          "empty = everyone)",)),
         _render("lazy_preload", section_values(DisabledSection())),
         preload_text(IMPORT_PRELOADED),
     ]

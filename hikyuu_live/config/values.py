@@ -12,6 +12,7 @@ accepted (an empty value is false) and anything else is an error.
 
 from __future__ import annotations
 
+import ipaddress
 import math
 import re
 from datetime import date, datetime, time
@@ -113,6 +114,28 @@ def parse_address(text: str) -> str:
             raise ValueError("tcp address needs HOST:PORT")
         parse_port(port)
     return v
+
+
+def parse_allow_list(text: str) -> str:
+    """Client addresses allowed to connect: IP addresses or networks separated by commas or spaces
+    (``192.168.1.0/24, 10.0.0.7``); empty = everyone. Kept as text, normalised; host names are refused."""
+    out = []
+    for item in text.replace(",", " ").split():
+        try:
+            out.append(str(ipaddress.ip_network(item, strict=False)))
+        except ValueError:
+            raise ValueError(f"{item!r} is not an IP address or network "
+                             "(like 192.168.1.20 or 192.168.1.0/24)") from None
+    return ", ".join(out)
+
+
+def parse_bind_host(text: str) -> str:
+    """The IP address of one local interface to listen on (``127.0.0.1``, ``0.0.0.0`` for all, ``::1``)."""
+    v = text.strip()
+    try:
+        return str(ipaddress.ip_address(v))
+    except ValueError:
+        raise ValueError("not an IP address (127.0.0.1 = this host only, 0.0.0.0 = every interface)") from None
 
 
 def parse_url(text: str) -> str:

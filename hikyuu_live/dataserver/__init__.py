@@ -8,7 +8,9 @@ holds the wire shapes, ``service.py`` how it runs, ``client.py`` the clients oth
 """
 
 from hikyuu_live.dataserver.client import (
+    AnswerTooLarge,
     BufferServerClient,
+    ServerBusy,
     ServerError,
     get_buffer_server_status,
     get_data_from_buffer_server,
@@ -20,11 +22,13 @@ from hikyuu_live.dataserver.saver import TickSaver
 from hikyuu_live.dataserver.service import DataServer, DataServerConfig
 
 __all__ = [
+    "AnswerTooLarge",
     "BufferServerClient",
     "DataServer",
     "DataServerConfig",
     "ErrorCode",
     "Limits",
+    "ServerBusy",
     "ServerError",
     "TickSaver",
     "get_buffer_server_status",

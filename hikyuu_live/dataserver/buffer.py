@@ -182,7 +182,7 @@ class TickBuffer:
         rec["seq"] = np.arange(self._seq, self._seq + len(acc))
         self._seq += len(acc)
         rec["market"], rec["code"], rec["name"] = self._market[acc_idx], self._code[acc_idx], self._name_b[acc_idx]
-        for f in TICK_DTYPE.names:
+        for f in TICK_DTYPE.names or ():
             rec[f] = acc_ticks[f]
         st.ticks += len(acc)
         if self.keep_history and self._alloc_bytes > self.max_bytes:

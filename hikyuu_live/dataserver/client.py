@@ -11,6 +11,10 @@ Each function call connects, asks once and disconnects, as Hikyuu's client does;
 keeps one connection for many requests. Failures raise instead of returning None: ``BusBroken``
 (nothing listens at ``addr``), ``BusTimeout`` (no answer within ``timeout_s``), ``ServerError`` (the
 server refused: its ``ret`` code and ``msg``), ``DecodeError`` (the answer is not the protocol's shape).
+
+Answers the server bounds (ANSWER_TOO_LARGE) are fetched in pages as the refusal says, so ``market``,
+``tick`` and ``snapshot`` return everything asked; a BUSY server is asked again, with back-off, until
+``timeout_s`` has passed (then ``ServerBusy``, which is retryable).
 """
 
 from __future__ import annotations
@@ -20,9 +24,10 @@ from datetime import date, datetime
 from typing import Any
 
 import numpy as np
+from tenacity import Retrying, retry_if_exception_type, stop_after_delay, wait_exponential
 
 from hikyuu_live.bus import RequestClient
-from hikyuu_live.dataserver.protocol import decode_answer, encode_request
+from hikyuu_live.dataserver.protocol import ErrorCode, decode_answer_map, encode_request
 from hikyuu_live.errors import DecodeError, ServerError
 from hikyuu_live.model.kdata import KDATA_DTYPE, KType
 from hikyuu_live.model.spot import BOOK_LEVELS, SPOT_DTYPE, empty_spots
@@ -43,7 +48,7 @@ def datetime_text(value: DatetimeLike) -> str:
         return value.strftime("%Y-%m-%d %H:%M:%S")
     if isinstance(value, date):
         return value.strftime("%Y-%m-%d 00:00:00")
-    return str(np.datetime64(value, "s")).replace("T", " ")
+    return str(np.asarray(value).astype("M8[s]")).replace("T", " ")
 
 
 def _code(stock: Any) -> str:
@@ -96,11 +101,37 @@ def spots_from_rows(rows: list[list[Any]], market: str = "", code: str = "", nam
     return out
 
 
+class ServerBusy(ServerError):
+    """The server's queue was full (BUSY) for as long as the client waited; asking later may succeed."""
+
+    retryable = True
+
+
+class AnswerTooLarge(ServerError):
+    """The answer would pass the server's bound; ``fits`` / ``next`` say how to page (the client does)."""
+
+    def __init__(self, ret: int, msg: str, *, fits: int | None, next_page: str | None) -> None:
+        super().__init__(ret, msg)
+        self.fits = fits
+        self.next_page = next_page
+
+
+def _refusal(ret: int, msg: str, ans: dict[str, Any]) -> ServerError:
+    if ret == ErrorCode.BUSY:
+        return ServerBusy(ret, msg)
+    if ret == ErrorCode.ANSWER_TOO_LARGE:
+        fits, nxt = ans.get("fits"), ans.get("next")
+        return AnswerTooLarge(ret, msg, fits=fits if isinstance(fits, int) else None,
+                              next_page=nxt if isinstance(nxt, str) else None)
+    return ServerError(ret, msg)
+
+
 class BufferServerClient:
     """One connection to a data server; ``timeout_s`` per request. Use one per thread."""
 
     def __init__(self, addr: str = DEFAULT_ADDR, *, timeout_s: float = 10.0) -> None:
         self.addr = addr
+        self.timeout_s = timeout_s
         self._conn = RequestClient(addr, timeout_s=timeout_s, reconnect_min_ms=10, reconnect_max_ms=15_000)
 
     def __enter__(self) -> BufferServerClient:
@@ -114,15 +145,23 @@ class BufferServerClient:
         self._conn.close()
 
     def ask(self, cmd: str, **fields: Any) -> Any:
-        """Send one command; returns the answer's ``data`` or raises ``ServerError``."""
+        """Send one command; returns the answer's ``data`` or raises ``ServerError`` (BUSY is asked again
+        with back-off for up to ``timeout_s``)."""
+        for attempt in Retrying(retry=retry_if_exception_type(ServerBusy), stop=stop_after_delay(self.timeout_s),
+                                wait=wait_exponential(multiplier=0.02, max=1.0), reraise=True):
+            with attempt:
+                return self._ask_once(cmd, fields)
+        raise AssertionError("unreachable")  # Retrying either returns or raises
+
+    def _ask_once(self, cmd: str, fields: dict[str, Any]) -> Any:
         self._conn.start()  # no-op once connected
         body = self._conn.request(encode_request(cmd, **fields))
         try:
-            ret, msg, data = decode_answer(body)
+            ret, msg, data, ans = decode_answer_map(body)
         except ValueError as e:
             raise DecodeError("bad_answer", str(e)) from None
         if ret != 0:
-            raise ServerError(ret, msg)
+            raise _refusal(ret, msg, ans)
         return data
 
     def market(self, stocks: Iterable[str] | Mapping[str, DatetimeLike], ktype: KType | str) -> dict[str, np.ndarray]:
@@ -134,26 +173,73 @@ class BufferServerClient:
         else:
             codes = [_code(c) for c in stocks]
             dates = [NO_BARS] * len(codes)
-        data = self.ask("market", ktype=str(getattr(ktype, "value", ktype)), codes=codes or None,
-                        dates=dates or None)
+        out: dict[str, np.ndarray] = {}
+        self._market_pages(str(getattr(ktype, "value", ktype)), codes, dates, out)
+        return out
+
+    def _market_pages(self, ktype: str, codes: list[str], dates: list[str], out: dict[str, np.ndarray]) -> None:
+        while True:
+            try:
+                data = self.ask("market", ktype=ktype, codes=codes or None, dates=dates or None)
+                break
+            except AnswerTooLarge as e:
+                if not e.fits:
+                    raise
+                self._market_pages(ktype, codes[: e.fits], dates[: e.fits], out)
+                codes, dates = codes[e.fits:], dates[e.fits:]
         if not isinstance(data, list):
             raise DecodeError("bad_answer", "market: data is not a list")
-        out: dict[str, np.ndarray] = {}
         for entry in data:
             if not isinstance(entry, dict) or not isinstance(entry.get("code"), str) or "data" not in entry:
                 raise DecodeError("bad_answer", "market: an entry lacks 'code' or 'data'")
             out[entry["code"]] = bars_from_rows(entry["data"])
-        return out
 
     def tick(self, market: str, code: str, since: DatetimeLike = None) -> np.ndarray:
         """Ticks of one stock at or after ``since`` (None: the whole buffered day) as ``SPOT_DTYPE``."""
-        data = self.ask("tick", market=market.upper(), code=code, datetime=datetime_text(since))
-        return spots_from_rows(data, market.upper(), code)
+        pages: list[list[Any]] = []
+        start, end = datetime_text(since), None
+        while True:
+            fields: dict[str, Any] = {"market": market.upper(), "code": code, "datetime": start}
+            if end is not None:
+                fields["end"] = end
+            try:
+                data = self.ask("tick", **fields)
+            except AnswerTooLarge as e:
+                if not e.next_page or e.next_page == end:
+                    raise
+                end = e.next_page  # ask for the page before it, then go on from it
+                continue
+            if not isinstance(data, list):
+                raise DecodeError("bad_answer", "tick: data is not a list")
+            pages.append(data)
+            if end is None:
+                break
+            start, end = end, None
+        return spots_from_rows([r for p in pages for r in p], market.upper(), code)
 
     def snapshot(self, codes: Iterable[str] | None = None) -> np.ndarray:
         """The newest spot of every code (or of ``codes``) as ``SPOT_DTYPE``."""
-        data = self.ask("snapshot", codes=None if codes is None else [str(c).upper() for c in codes])
-        if not isinstance(data, list) or any(not isinstance(r, list) or len(r) != 15 for r in data):
+        asked = None if codes is None else [str(c).upper() for c in codes]
+        data: list[Any] = []
+        offset, limit = 0, None
+        while True:
+            fields: dict[str, Any] = {"codes": asked}
+            if offset or limit is not None:
+                fields.update(offset=offset, limit=limit)
+            try:
+                page = self.ask("snapshot", **fields)
+            except AnswerTooLarge as e:
+                if not e.fits:
+                    raise
+                limit = e.fits
+                continue
+            if not isinstance(page, list):
+                raise DecodeError("bad_answer", "snapshot: data is not a list")
+            data += page
+            if limit is None or len(page) < limit:
+                break
+            offset += len(page)
+        if any(not isinstance(r, list) or len(r) != 15 for r in data):
             raise DecodeError("bad_answer", "snapshot: expected rows of 15 fields")
         if not data:
             return np.zeros(0, dtype=SPOT_DTYPE)

@@ -10,24 +10,28 @@ list arrives as nil):
 - ``{"cmd": "market", "ktype": "DAY", "codes": ["SH600000", ...], "dates": ["2026-11-24 00:00:00", ...]}``:
   for each code, its bars with datetime >= ``dates[i]`` (the newest bar the client already holds,
   ``1400-01-01 00:00:00`` for none). Answer ``data``: ``[{"code": "SH600000", "data": [[dt, open,
-  high, low, close, amount, volume], ...]}, ...]``: one entry per requested code, **always** with its
-  ``"data"`` key (an entry without it crashes Hikyuu). DAY bars are labelled ``00:00:00``, minute bars
-  by the end of their minute.
+  high, low, close, amount, volume], ...]}, ...]``: one entry per distinct requested code, in the
+  order first asked, **always** with its ``"data"`` key (an entry without it crashes Hikyuu). A code
+  named twice is answered once, from the earliest of its dates. DAY bars are labelled ``00:00:00``,
+  minute bars by the end of their minute.
 - ``{"cmd": "tick", "market": "SH", "code": "600000", "datetime": "2026-11-24 09:30:00"}``: that
-  stock's ticks of the buffered day with datetime >= ``datetime``; ``data``: rows of 12 fields
-  ``[dt, yesterday_close, open, high, low, close, amount, volume, [bid x5], [bid_amount x5],
-  [ask x5], [ask_amount x5]]``.
+  stock's ticks of the buffered day with datetime >= ``datetime`` (and, ours, < ``"end"`` when given);
+  ``data``: rows of 12 fields ``[dt, yesterday_close, open, high, low, close, amount, volume,
+  [bid x5], [bid_amount x5], [ask x5], [ask_amount x5]]``.
 
 Ours:
 
-- ``{"cmd": "snapshot", "codes": [...] or nil}``: the latest spot of every code (or of ``codes``), for
-  a strategy that joins late; ``data``: rows of 15 fields ``[market, code, name]`` + the 12 of ``tick``.
+- ``{"cmd": "snapshot", "codes": [...] or nil, "offset": 0, "limit": n}``: the latest spot of every code
+  (or of ``codes``) in code order, for a strategy that joins late; ``offset``/``limit`` (optional) page
+  it; ``data``: rows of 15 fields ``[market, code, name]`` + the 12 of ``tick``.
 - ``{"cmd": "status"}``: ``data`` is a map (uptime, ticks, clients, last cycle, stores; see the server).
 
 Units as Hikyuu's in-memory data: prices in yuan, amount in 10,000 yuan, volume in lots.
 
 Answers: ``{"ret": 0, "data": ...}`` or ``{"ret": <code>, "msg": "<reason>"}``. Codes 0-4 are
-Hikyuu's; 10 and up are ours (see ``ErrorCode``).
+Hikyuu's; 10 and up are ours (see ``ErrorCode``). ANSWER_TOO_LARGE says how to page: ``"fits"`` (market:
+the leading codes that fit; snapshot: the rows that fit) or ``"next"`` (tick: ask up to ``"end": next``,
+then from ``next``).
 """
 
 from __future__ import annotations
@@ -57,15 +61,22 @@ class ErrorCode(enum.IntEnum):
     REQUEST_TOO_LARGE = 12  # body longer than the server's --max-request-bytes
     TOO_MANY_CODES = 13  # more codes than the server's --max-codes
     NOT_AVAILABLE = 14  # ktype not built, ticks not buffered (--buf), or still recovering
+    ANSWER_TOO_LARGE = 15  # the answer would exceed --max-answer-bytes: page (see the answer's fits/next)
+    BUSY = 16  # the server's queue is full, or a newer request on the same connection replaced this one
 
 
 class RequestError(Exception):
-    """A request the server refuses; becomes ``{"ret": code, "msg": msg}``."""
+    """A request the server refuses; becomes ``{"ret": code, "msg": msg, **extra}``."""
 
-    def __init__(self, code: ErrorCode, msg: str) -> None:
+    def __init__(self, code: ErrorCode, msg: str, **extra: Any) -> None:
         self.code = code
         self.msg = msg
+        self.extra = extra
         super().__init__(f"{code.name}: {msg}")
+
+
+#: the smallest answer bound a server accepts: room for one stock's day of minute bars many times over
+MIN_ANSWER_BYTES = 16 * 1024
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,12 +85,15 @@ class Limits:
 
     max_request_bytes: int = 1024 * 1024
     max_codes: int = 10_000
+    max_answer_bytes: int = 64 << 20
 
     def __post_init__(self) -> None:
         if self.max_request_bytes < 64:
             raise ValueError("max_request_bytes must be >= 64")
         if self.max_codes < 1:
             raise ValueError("max_codes must be >= 1")
+        if self.max_answer_bytes < MIN_ANSWER_BYTES:
+            raise ValueError(f"max_answer_bytes must be >= {MIN_ANSWER_BYTES}")
 
 
 # ----------------------------------------------------------------------------- requests
@@ -88,8 +102,8 @@ class Limits:
 @dataclass(frozen=True, slots=True)
 class MarketRequest:
     ktype: KType
-    codes: tuple[str, ...]
-    since_us: tuple[int, ...]  # epoch µs of exchange wall time, one per code
+    codes: tuple[str, ...]  # distinct, in the order first asked
+    since_us: tuple[int, ...]  # epoch µs of exchange wall time, one per code (the earliest asked)
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,11 +111,14 @@ class TickRequest:
     market: str
     code: str
     since_us: int
+    end_us: int = np.iinfo(np.int64).max  # exclusive; ours, for paging
 
 
 @dataclass(frozen=True, slots=True)
 class SnapshotRequest:
     codes: tuple[str, ...] | None  # None: every code
+    offset: int = 0
+    limit: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -155,20 +172,37 @@ def format_datetimes(us: np.ndarray) -> list[str]:
     return [t.replace("T", " ") for t in texts.tolist()]
 
 
-def _codes(value: object, limits: Limits, key: str = "codes") -> tuple[str, ...]:
+def _code_list(value: object, limits: Limits, key: str = "codes") -> list[Any]:
+    """The raw list of codes (checked to be a list within ``max_codes``; the items are checked by ``_normalised``)."""
     if value is None:  # Hikyuu's client sends nil for an empty list
-        return ()
+        return []
     if not isinstance(value, list):
         raise RequestError(ErrorCode.INVALID_PARAM, f"{key} must be a list of strings")
     if len(value) > limits.max_codes:
         raise RequestError(ErrorCode.TOO_MANY_CODES,
                            f"{len(value)} codes asked, this server answers at most {limits.max_codes}")
-    out = []
-    for c in value:
+    return value
+
+
+def _normalised(items: list[Any], key: str = "codes") -> dict[str, str]:
+    """Each distinct code as sent -> as answered (``sh600000`` -> ``SH600000``), in first-asked order.
+
+    Only distinct items are checked, so a request naming one code 10,000 times costs one check."""
+    try:
+        distinct = dict.fromkeys(items)
+    except TypeError:  # a list or map among the codes
+        raise RequestError(ErrorCode.INVALID_PARAM, f"{key} must be strings like 'SH600000'") from None
+    out = {}
+    for c in distinct:
         if not isinstance(c, str) or not 1 <= len(c) <= 16:
             raise RequestError(ErrorCode.INVALID_PARAM, f"{key} must be strings like 'SH600000', got {c!r:.40}")
-        out.append(c.strip().upper())
-    return tuple(out)
+        out[c] = c.strip().upper()
+    return out
+
+
+def _codes(value: object, limits: Limits, key: str = "codes") -> tuple[str, ...]:
+    """Distinct codes, upper case, in first-asked order."""
+    return tuple(dict.fromkeys(_normalised(_code_list(value, limits, key), key).values()))
 
 
 def _market_request(req: dict[str, Any], limits: Limits) -> MarketRequest:
@@ -179,15 +213,32 @@ def _market_request(req: dict[str, Any], limits: Limits) -> MarketRequest:
         ktype = parse_ktype(ktype_text)
     except ValueError:
         raise RequestError(ErrorCode.INVALID_PARAM, f"unknown ktype {req.get('ktype')!r:.40}") from None
-    codes = _codes(req.get("codes"), limits)
+    raw = _code_list(req.get("codes"), limits)
+    names = _normalised(raw)
     dates = req.get("dates")
     if dates is None:
-        since = (MIN_US,) * len(codes)
-    elif not isinstance(dates, list) or len(dates) != len(codes):
+        return MarketRequest(ktype, tuple(dict.fromkeys(names.values())), (MIN_US,) * len(set(names.values())))
+    if not isinstance(dates, list) or len(dates) != len(raw):
         raise RequestError(ErrorCode.INVALID_PARAM, "dates must be a list of datetime strings, one per code")
-    else:
-        since = tuple(parse_datetime(d, "dates[]") for d in dates)
-    return MarketRequest(ktype, codes, since)
+    try:
+        if len(names) < len(raw) and len(set(dates)) == 1:  # a code asked 10,000 times with one date
+            pairs: dict[tuple[Any, Any], None] = dict.fromkeys((c, dates[0]) for c in names)
+        else:
+            pairs = dict.fromkeys(zip(raw, dates, strict=True))
+    except TypeError:  # a list or map among the dates
+        raise RequestError(ErrorCode.INVALID_PARAM, "dates must be a list of datetime strings, one per code") from None
+    parsed: dict[str, int] = {}  # clients send the same date for most codes: parse each text once
+    earliest: dict[str, int] = {}
+    for code, d in pairs:
+        since = parsed.get(d) if isinstance(d, str) else None
+        if since is None:
+            since = parse_datetime(d, "dates[]")
+            parsed[d] = since
+        key = names[code]
+        prev = earliest.get(key)
+        if prev is None or since < prev:
+            earliest[key] = since
+    return MarketRequest(ktype, tuple(earliest), tuple(earliest.values()))
 
 
 def _tick_request(req: dict[str, Any]) -> TickRequest:
@@ -196,9 +247,19 @@ def _tick_request(req: dict[str, Any]) -> TickRequest:
         raise RequestError(ErrorCode.INVALID_PARAM, "tick needs string 'market' and 'code'")
     if len(market) > 4 or len(code) > 12:
         raise RequestError(ErrorCode.INVALID_PARAM, "market or code too long")
-    dt = req.get("datetime")
+    dt, end = req.get("datetime"), req.get("end")
     since = MIN_US if dt is None else parse_datetime(dt)
-    return TickRequest(market.strip().upper(), code.strip().upper(), since)
+    end_us = MAX_US if end is None else parse_datetime(end, "end")
+    return TickRequest(market.strip().upper(), code.strip().upper(), since, end_us)
+
+
+def _count(req: dict[str, Any], key: str) -> int | None:
+    value = req.get(key)
+    if value is None:
+        return None
+    if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+        raise RequestError(ErrorCode.INVALID_PARAM, f"{key} must be an integer >= 0")
+    return value
 
 
 def decode_request(body: bytes, limits: Limits) -> Request:
@@ -224,7 +285,8 @@ def decode_request(body: bytes, limits: Limits) -> Request:
         return _tick_request(req)
     if cmd == "snapshot":
         codes = req.get("codes")
-        return SnapshotRequest(None if codes is None else _codes(codes, limits))
+        return SnapshotRequest(None if codes is None else _codes(codes, limits), _count(req, "offset") or 0,
+                               _count(req, "limit"))
     if cmd == "status":
         return StatusRequest()
     raise RequestError(ErrorCode.INVALID_CMD, f"unknown cmd {cmd[:40]!r}; known: market, tick, snapshot, status")
@@ -237,8 +299,8 @@ def encode_ok(data: Any) -> bytes:
     return msgpack.packb({"ret": 0, "data": data}, use_bin_type=True)
 
 
-def encode_error(code: ErrorCode | int, msg: str) -> bytes:
-    return msgpack.packb({"ret": int(code), "msg": str(msg)}, use_bin_type=True)
+def encode_error(code: ErrorCode | int, msg: str, **extra: Any) -> bytes:
+    return msgpack.packb({"ret": int(code), "msg": str(msg), **extra}, use_bin_type=True)
 
 
 def bar_rows(dt_us: np.ndarray, columns: Sequence[np.ndarray]) -> list[list[Any]]:
@@ -256,6 +318,12 @@ def spot_rows(dt_us: np.ndarray, scalars: Sequence[np.ndarray], books: Sequence[
 
 def decode_answer(body: bytes) -> tuple[int, str, Any]:
     """``(ret, msg, data)`` of an answer; ``ValueError`` if it is not an answer at all."""
+    ret, msg, data, _ = decode_answer_map(body)
+    return ret, msg, data
+
+
+def decode_answer_map(body: bytes) -> tuple[int, str, Any, dict[str, Any]]:
+    """``(ret, msg, data, whole answer map)``: the map holds the paging hints of ANSWER_TOO_LARGE."""
     try:
         ans = msgpack.unpackb(body, raw=False, strict_map_key=False)
     except Exception as e:
@@ -263,7 +331,7 @@ def decode_answer(body: bytes) -> tuple[int, str, Any]:
     if not isinstance(ans, dict) or not isinstance(ans.get("ret"), int):
         raise ValueError("answer is not a map with an integer 'ret'")
     msg = ans.get("msg", "")
-    return ans["ret"], msg if isinstance(msg, str) else str(msg), ans.get("data")
+    return ans["ret"], msg if isinstance(msg, str) else str(msg), ans.get("data"), ans
 
 
 def encode_request(cmd: str, **fields: Any) -> bytes:

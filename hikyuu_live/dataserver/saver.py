@@ -5,7 +5,9 @@ writes what has accumulated every ``flush_interval_s`` in one store call, so HDF
 ClickHouse inserts stay few and large. A failing store is retried with back-off (1, 2, 4 ... 30 s)
 while the rows wait in memory; past ``max_pending_rows`` the oldest waiting rows are dropped and
 counted (``dropped``), so a dead database cannot exhaust memory. ``flush`` and ``close`` write
-everything still waiting.
+everything still waiting; ``close`` gives up at the first failed attempt (a store failing now will not
+recover within a shutdown; the rows left are counted in ``unsaved_rows`` and logged), so a failing store
+cannot hold up a stop.
 """
 
 from __future__ import annotations
@@ -46,6 +48,7 @@ class TickSaver:
         self.max_pending_rows = max_pending_rows
         self.max_backoff_s = max_backoff_s
         self.stats = SaverStats()
+        self.unsaved_rows = 0  # rows that could not be written before ``close``
         self._pending: list[np.ndarray] = []
         self._pending_rows = 0
         self._cond = threading.Condition()
@@ -78,24 +81,29 @@ class TickSaver:
                 log.error("%s store is behind: dropped %d unsaved ticks (max_pending_rows=%d)",
                           self.store.name, len(old), self.max_pending_rows)
 
-    def flush(self, timeout_s: float = 30.0) -> bool:
-        """Write everything submitted so far; True when it is written within ``timeout_s``."""
+    def flush(self, timeout_s: float = 30.0, *, give_up_on_failure: bool = False) -> bool:
+        """Write everything submitted so far; True when it is written within ``timeout_s`` (retrying a
+        failing store meanwhile, or, with ``give_up_on_failure``, False at the first failed attempt)."""
         deadline = time.monotonic() + timeout_s
         with self._cond:
+            failed_before = self.stats.errors
             self._flush_asked = True
             self._cond.notify_all()
             while self._pending_rows or self._writing:
                 left = deadline - time.monotonic()
                 if left <= 0 or self._thread is None or not self._thread.is_alive():
                     return False
+                if give_up_on_failure and self.stats.errors > failed_before and not self._writing:
+                    return False
                 self._cond.wait(min(left, 0.1))
         return True
 
     def close(self, timeout_s: float = 30.0) -> None:
         if self._thread is not None:
-            if not self.flush(timeout_s):
-                log.error("%s store: %d ticks could not be written before closing", self.store.name,
-                          self._pending_rows)
+            if not self.flush(timeout_s, give_up_on_failure=True):
+                self.unsaved_rows = self._pending_rows
+                log.error("%s store: %d ticks could not be written before closing (last error: %s)",
+                          self.store.name, self.unsaved_rows, self.stats.last_error)
             with self._cond:
                 self._stop = True
                 self._cond.notify_all()

@@ -17,15 +17,17 @@ hand-off to each store's saver thread. Requests run on the request workers.
 from __future__ import annotations
 
 import logging
+import re
 import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from pathlib import Path
 
 import numpy as np
 
-from hikyuu_live.bus import CycleReport, RequestServer, SpotSubscriber
+from hikyuu_live.bus import AllowList, CycleReport, RequestServer, SpotSubscriber
 from hikyuu_live.clock import Clock, LiveClock
 from hikyuu_live.dataserver.answers import Answerer
 from hikyuu_live.dataserver.barbook import DEFAULT_KTYPES, BarBook
@@ -56,10 +58,16 @@ class DataServerConfig:
     flush_interval_s: float = 1.0
     secondary_flush_interval_s: float = 60.0
     max_pending_rows: int = 10_000_000
+    allow: AllowList | None = None  # client addresses allowed to connect (None: everyone)
+    max_queue: int = 256  # requests queued in all; more are answered BUSY
+    max_per_client: int = 1  # requests queued per connection; a newer one replaces the oldest
+    status_paths: bool = False  # let status answers show local paths (store folders, IPC addresses)
 
     def __post_init__(self) -> None:
         if self.workers < 1:
             raise ValueError("workers must be >= 1")
+        if self.max_queue < 1 or self.max_per_client < 1:
+            raise ValueError("max_queue and max_per_client must be >= 1")
         if self.buf_max_bytes < 1 << 20:
             raise ValueError("buf_max_bytes must be at least 1 MiB")
 
@@ -73,6 +81,18 @@ class IngestStats:
     recovered_ticks: int = 0
     recovery_s: float = 0.0
     last_cycle: dict[str, object] = field(default_factory=dict)
+
+
+_ABS_PATH = re.compile(r"(?<![\w.])(?:[A-Za-z]:)?[\\/][^\s'\",;)]*")
+
+
+def hide_paths(text: str, known: tuple[str, ...] = ()) -> str:
+    """``text`` with the ``known`` locations and every absolute path replaced by ``<path>``
+    (``Permission denied: '/home/u/stock/tick/20261124.h5'`` -> ``Permission denied: '<path>'``)."""
+    for k in sorted(known, key=len, reverse=True):
+        if k:
+            text = text.replace(k, "<path>")
+    return _ABS_PATH.sub("<path>", text)
 
 
 def _max_rss_kb() -> int:
@@ -121,7 +141,9 @@ class DataServer:
         recv_max = max(4 * self.cfg.limits.max_request_bytes, self.cfg.limits.max_request_bytes + (1 << 20))
         try:
             self._rep = RequestServer(self.cfg.addr, self.answerer.handle, workers=self.cfg.workers,
-                                      recv_max_bytes=recv_max, name="dataserver",
+                                      recv_max_bytes=recv_max, name="dataserver", busy=self.answerer.busy,
+                                      precheck=self.answerer.precheck, allow=self.cfg.allow,
+                                      max_queue=self.cfg.max_queue, max_per_client=self.cfg.max_per_client,
                                       on_error=lambda e: encode_error(ErrorCode.UNKNOWN_ERROR, str(e))).start()
             self._sub = SpotSubscriber(self.cfg.quotation_server, on_batch=self._on_batch,
                                        on_cycle=self._on_cycle).start()
@@ -164,6 +186,11 @@ class DataServer:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+    @property
+    def unsaved_rows(self) -> int:
+        """Ticks the stores could not write before ``close`` (0 while running)."""
+        return sum(s.unsaved_rows for s in self.savers)
 
     def flush(self, timeout_s: float = 30.0) -> bool:
         """Write every accepted tick to every store now; True if all were written."""
@@ -263,7 +290,9 @@ class DataServer:
         rep = self._rep
         last = dict(st.last_cycle)
         if "closed_at_us" in last:
-            last["age_s"] = round(time.time() - int(last.pop("closed_at_us")) / 1e6, 3)
+            closed_at_us = last.pop("closed_at_us")
+            assert isinstance(closed_at_us, int)
+            last["age_s"] = round(time.time() - closed_at_us / 1e6, 3)
         return {
             "version": 1,
             "started": self._started_wall,
@@ -286,15 +315,44 @@ class DataServer:
                        "recovered_ticks": st.recovered_ticks, "recovery_s": round(st.recovery_s, 3),
                        "held_batches": st.held_batches},
             "last_cycle": last,
-            "bus": {"address": self.cfg.quotation_server, "connected": bool(sub and sub.is_connected),
+            "bus": {"address": self._bus_address(), "connected": bool(sub and sub.is_connected),
                     "stale": bool(sub and sub.is_stale), "cycles": sub.stats.cycles if sub else 0,
                     "gaps": sub.stats.gaps if sub else 0, "spots": sub.stats.spots if sub else 0},
             "clients": rep.clients if rep else 0,
             "requests": {"total": rep.stats.requests if rep else 0, "connections": rep.stats.connections if rep else 0,
-                         "refused": self.answerer.refused, "by_kind": self.answerer.counts()},
-            "stores": [{"store": s.store.describe(), "saved_rows": s.stats.saved_rows, "saved_seq": s.stats.saved_seq,
-                        "pending": s.pending_rows, "errors": s.stats.errors, "dropped": s.stats.dropped,
-                        "last_error": s.stats.last_error, "last_write_ms": round(s.stats.last_write_ms, 2)}
+                         "refused": self.answerer.refused, "by_kind": self.answerer.counts(),
+                         "refused_connections": rep.refused_pipes if rep else 0},
+            "queue": self._queue_status(),
+            "stores": [{"store": s.store.describe() if self.cfg.status_paths else s.store.name,
+                        "saved_rows": s.stats.saved_rows,
+                        "saved_seq": s.stats.saved_seq, "pending": s.pending_rows, "errors": s.stats.errors,
+                        "dropped": s.stats.dropped, "last_error": self._error_text(s.stats.last_error),
+                        "last_write_ms": round(s.stats.last_write_ms, 2)}
                        for s in self.savers],
             "process": {"cpu_s": round(time.process_time(), 3), "max_rss_kb": _max_rss_kb()},
         }
+
+    def _bus_address(self) -> str:
+        """The quote bus address for ``status``: an IPC address is a local path, shown only if allowed."""
+        addr = self.cfg.quotation_server
+        if self.cfg.status_paths or "://" not in addr or addr.startswith(("tcp://", "ws://", "wss://", "tls+tcp://")):
+            return addr
+        return addr.split("://", 1)[0] + "://<path>"
+
+    def _error_text(self, text: str) -> str:
+        """A store's error for ``status``: where the stores write (and any absolute path) hidden unless allowed."""
+        if self.cfg.status_paths or not text:
+            return text
+        known = tuple(d.partition(":")[2] for d in (s.describe() for s in self.stores))
+        known += tuple(str(Path(k).resolve()) for k in known if k and "://" not in k)
+        return hide_paths(text, known)
+
+    def _queue_status(self) -> dict[str, object]:
+        rep = self._rep
+        if rep is None:
+            return {}
+        q = rep.queue
+        return {"queued": q.queued, "running": q.running, "large_waiting": q.parked, "answered": q.answered,
+                "busy": q.busy_full, "replaced": q.replaced, "dropped_gone": q.gone, "slices": q.slices,
+                "cpu_s": round(q.cpu_s, 3), "max_queue": rep.sched.max_queue,
+                "max_per_client": rep.sched.max_per_conn}

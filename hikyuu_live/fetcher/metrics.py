@@ -1,14 +1,21 @@
-"""Prometheus metrics of a collector, on its own registry (no process-global state)."""
+"""Prometheus metrics of a collector, on its own registry (no process-global state).
+
+``/metrics`` listens on ``127.0.0.1`` unless told otherwise (``--metrics-addr`` / ``[collect] metrics_addr``):
+it tells anyone who can reach it what the collector does and when, so other hosts see it only when asked.
+"""
 
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, start_http_server
 
 from hikyuu_live.errors import ConfigError
 
 log = logging.getLogger(__name__)
+
+DEFAULT_METRICS_ADDR = "127.0.0.1"
 
 
 class CollectorMetrics:
@@ -33,20 +40,22 @@ class CollectorMetrics:
                                     ["source"], registry=r)
         self.feed_silence = Gauge("hkl_feed_silence_seconds", "Seconds since the push feed last delivered a tick",
                                   ["source"], registry=r)
-        self._server = None
+        self._server: tuple[Any, Any] | None = None  # (WSGI server, its thread) while serving
 
-    def serve(self, port: int) -> None:
-        """Expose ``/metrics`` on ``port`` (0 = off)."""
+    def serve(self, port: int, addr: str = DEFAULT_METRICS_ADDR) -> None:
+        """Expose ``/metrics`` on ``addr``:``port`` (port 0 = off; addr ``0.0.0.0`` = every interface)."""
         if port:
             try:
-                self._server = start_http_server(port, addr="0.0.0.0", registry=self.registry)
+                self._server = start_http_server(port, addr=addr, registry=self.registry)
             except OSError as e:  # port taken or not allowed: a setting the user has to change
-                raise ConfigError(f"cannot serve metrics on port {port}: {e}", section="collect", key="metrics_port",
-                                  value=port) from e
-            log.info("metrics on http://0.0.0.0:%d/metrics", port)
+                raise ConfigError(f"cannot serve metrics on {addr}:{port}: {e}", section="collect",
+                                  key="metrics_port", value=port) from e
+            host = f"[{addr}]" if ":" in addr else addr
+            log.info("metrics on http://%s:%d/metrics", host, port)
 
     def close(self) -> None:
-        if isinstance(self._server, tuple):
+        if self._server is not None:
             server, _thread = self._server
+            self._server = None
             server.shutdown()
             server.server_close()

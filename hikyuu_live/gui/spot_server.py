@@ -3,7 +3,9 @@
 Sources: ``qq`` (Tencent HTTP, the default), ``qmt`` (QMT/xtquant snapshots, Windows), ``replay``
 (a recorded file, for demos and tests). The publisher listens on an IPC address (``--ipc``, default
 ``ipc:///tmp/hikyuu_real.ipc``) and a TCP address (``--server``, default ``tcp://*:9200``); strategies on
-the same host dial the IPC address, others the TCP one.
+the same host dial the IPC address, others the TCP one. ``--server tcp://192.168.1.5:9200`` listens on one
+interface only; ``--allow`` (or ``[collect] allow_clients``) lists the addresses that may subscribe over TCP.
+Prometheus metrics (``--metrics-port``) listen on 127.0.0.1 unless ``--metrics-addr`` says otherwise.
 
 Examples::
 
@@ -20,7 +22,8 @@ import sys
 import threading
 import urllib.request
 
-from hikyuu_live.bus import QuotePublisher
+from hikyuu_live.bus import AllowList, QuotePublisher
+from hikyuu_live.config.values import parse_bind_host
 from hikyuu_live.errors import HikyuuLiveError
 from hikyuu_live.fetcher.schedule import Phase, parse_phase
 from hikyuu_live.gui.common import EXIT_FAILURE, EXIT_OK, setup_logging, stop_on_signals
@@ -53,6 +56,12 @@ def build_parser() -> argparse.ArgumentParser:
     ap.add_argument("--once", action="store_true", help="run one cycle now, then exit")
     ap.add_argument("--metrics-port", type=int, default=None,
                     help="serve Prometheus metrics on this port (default [collect] metrics_port, 0 = off)")
+    ap.add_argument("--metrics-addr", default=None,
+                    help="interface the metrics listen on (default [collect] metrics_addr or 127.0.0.1; "
+                    "0.0.0.0 = every interface)")
+    ap.add_argument("--allow", default=None,
+                    help="IP addresses or networks allowed to subscribe over TCP, comma-separated (default "
+                    "[collect] allow_clients; empty = everyone)")
     ap.add_argument("--qq-url", default=None, help="Tencent quote URL (default [collect] qq_url)")
     ap.add_argument("--file", help="replay: the recorded file (CSV or JSON lines, optionally .gz)")
     ap.add_argument("--speed", type=float, default=1.0, help="replay: pacing factor (default 1 = as recorded)")
@@ -84,6 +93,10 @@ def apply_config(args: argparse.Namespace) -> None:
         args.server = collect.tcp_address
     if args.metrics_port is None:
         args.metrics_port = collect.metrics_port
+    if args.metrics_addr is None:
+        args.metrics_addr = collect.metrics_addr
+    if args.allow is None:
+        args.allow = collect.allow_clients
     if args.qq_url is None:
         args.qq_url = collect.qq_url
     if args.heartbeat is None:
@@ -106,7 +119,7 @@ def run_replay_source(args: argparse.Namespace, stop: threading.Event) -> int:
 
     source = create_source("replay", path=args.file, speed=args.speed, max_gap_s=args.max_gap, loop=args.loop)
     with QuotePublisher(addresses(args), source="replay", batch_size=args.batch_size,
-                        heartbeat_interval_s=args.heartbeat) as pub:
+                        heartbeat_interval_s=args.heartbeat, allow=args.allow_list) as pub:
         result = run_replay(source, pub, stop, wait_subscribers=args.wait_subscribers)
     log.info("replay finished: cycles=%d spots=%d messages=%d seconds=%.1f%s", result.cycles, result.spots,
              result.messages, result.seconds, " (stopped)" if result.stopped_early else "")
@@ -134,9 +147,9 @@ def run_polling(args: argparse.Namespace, phases: tuple[Phase, Phase], stop: thr
     log.info("collecting %d codes (%s) from %s every %d s in %s and %s (Ctrl-C to stop)", len(codes),
              market.origin, source.name, args.seconds, args.phase1, args.phase2)
     try:
-        metrics.serve(args.metrics_port)
+        metrics.serve(args.metrics_port, args.metrics_addr)
         with QuotePublisher(addresses(args), source=source.name, batch_size=args.batch_size,
-                            heartbeat_interval_s=args.heartbeat) as pub:
+                            heartbeat_interval_s=args.heartbeat, allow=args.allow_list) as pub:
             if args.wait_subscribers and not pub.wait_for_subscribers(args.wait_subscribers, 10.0):
                 log.warning("fewer than %d subscribers after 10 s; collecting anyway", args.wait_subscribers)
             collector = Collector(source, pub, schedule, clock=clock, metrics=metrics)
@@ -179,6 +192,14 @@ def main(argv: list[str] | None = None) -> int:
         ap.error("nothing to listen on: give --ipc or --server")
     if args.metrics_port and not 0 < args.metrics_port < 65536:
         ap.error("--metrics-port must be within 1..65535")
+    try:
+        args.metrics_addr = parse_bind_host(args.metrics_addr)
+    except ValueError as e:
+        ap.error(f"--metrics-addr {args.metrics_addr!r}: {e}")
+    try:
+        args.allow_list = AllowList.parse(args.allow)
+    except ValueError as e:
+        ap.error(f"--allow: {e}")
     setup_logging(args.verbose)
     stop = threading.Event()
     stop_on_signals(stop)

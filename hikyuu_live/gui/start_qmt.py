@@ -2,7 +2,8 @@
 
 The usual topology: QMT + ``start_qmt --server tcp://*:9200`` on the Windows machine, strategies and the
 dataserver on Linux with ``quotation_server = tcp://<windows-host>:9200``. A watchdog resubscribes when QMT
-goes silent during trading hours (``--watchdog``, seconds).
+goes silent during trading hours (``--watchdog``, seconds). ``--allow`` (or ``[collect] allow_clients``) lists
+the addresses that may subscribe over TCP; Prometheus metrics listen on 127.0.0.1 unless ``--metrics-addr``.
 
     start_qmt [--server tcp://*:9200] [--ipc ipc:///tmp/hikyuu_real.ipc | none] [--watchdog 60]
 """
@@ -30,6 +31,11 @@ def main(argv: list[str] | None = None) -> int:
                     help="resubscribe after this many silent seconds in trading hours (default [collect] qmt_watchdog)")
     ap.add_argument("--chunk", type=int, default=250, help="codes per subscription (default 250)")
     ap.add_argument("--metrics-port", type=int, default=None, help="Prometheus metrics port (0 = off)")
+    ap.add_argument("--metrics-addr", default=None,
+                    help="interface the metrics listen on (default [collect] metrics_addr or 127.0.0.1)")
+    ap.add_argument("--allow", default=None,
+                    help="IP addresses or networks allowed to subscribe over TCP, comma-separated (default "
+                    "[collect] allow_clients; empty = everyone)")
     ap.add_argument("--config", help="config directory (default $HKU_HOME or ~/.hikyuu)")
     ap.add_argument("-v", "--verbose", action="count", default=0)
     args = ap.parse_args(argv)
@@ -39,6 +45,14 @@ def main(argv: list[str] | None = None) -> int:
         ap.error("--watchdog must be at least 1 second")
     if args.metrics_port is not None and not 0 <= args.metrics_port < 65536:
         ap.error("--metrics-port must be within 0..65535")
+    from hikyuu_live.bus import AllowList
+    from hikyuu_live.config.values import parse_bind_host
+
+    try:
+        metrics_addr = parse_bind_host(args.metrics_addr) if args.metrics_addr is not None else None
+        allow = AllowList.parse(args.allow)
+    except ValueError as e:
+        ap.error(str(e))
     setup_logging(args.verbose)
     from hikyuu_live.bus import QuotePublisher
     from hikyuu_live.clock import LiveClock
@@ -63,9 +77,13 @@ def main(argv: list[str] | None = None) -> int:
         clock = LiveClock()
         market.calendar.check_coverage(clock.now().date())
         metrics = CollectorMetrics("qmt")
-        metrics.serve(args.metrics_port if args.metrics_port is not None else collect.metrics_port)
+        metrics.serve(args.metrics_port if args.metrics_port is not None else collect.metrics_port,
+                      metrics_addr or collect.metrics_addr)
+        if allow is None and args.allow is None:
+            allow = AllowList.parse(collect.allow_clients)
         try:
-            with QuotePublisher(addrs, source="qmt", heartbeat_interval_s=collect.heartbeat_interval) as pub:
+            with QuotePublisher(addrs, source="qmt", heartbeat_interval_s=collect.heartbeat_interval,
+                                allow=allow) as pub:
                 service = QmtPushCollector(xtdata, market.codes, pub, calendar=market.calendar, clock=clock,
                                            metrics=metrics, chunk=args.chunk,
                                            watchdog_s=args.watchdog or collect.qmt_watchdog)

@@ -12,6 +12,7 @@ import pytest
 from hikyuu_live.config import (
     ClickhouseSection,
     CollectSection,
+    DataServerSection,
     DisabledSection,
     EnableSection,
     Hdf5Section,
@@ -50,7 +51,7 @@ def test_every_section_of_import_ini_is_typed():
                                               if f.name not in ("path", "preload")]
     assert {name for name, _ in _SECTIONS} == {"quotation", "ktype", "weight", "finance", "block", "tdx", "pytdx",
                                                "qmt", "hdf5", "mysql", "clickhouse", "sched", "collect",
-                                               "lazy_preload"}
+                                               "dataserver", "lazy_preload"}
 
 
 def every_key_changed(tmp_path: Path) -> ImportIni:
@@ -73,7 +74,9 @@ def every_key_changed(tmp_path: Path) -> ImportIni:
                                phase1_start=time(9, 15), phase1_end=time(11, 31), phase2_start=time(13, 0),
                                phase2_end=time(15, 1), ipc_address="ipc:///tmp/other.ipc", tcp_address="tcp://*:9300",
                                qq_url="https://example.test/q=", batch_size=30, heartbeat_interval=0.5,
-                               metrics_port=9900, qmt_watchdog=30.0),
+                               metrics_port=9900, metrics_addr="0.0.0.0", allow_clients="192.168.1.0/24, 10.0.0.7",
+                               qmt_watchdog=30.0),
+        dataserver=DataServerSection(allow_clients="127.0.0.1"),
         lazy_preload=DisabledSection(enable=True),
         preload=PreloadSection(flags={t: t not in ("day", "week", "month") for t in PRELOAD_TYPES},
                                maxima={t: 11 for t in PRELOAD_TYPES}),

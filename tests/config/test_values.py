@@ -135,3 +135,19 @@ def test_format_value_round_trips_through_its_parser(value, parse):
 def test_format_value_writes_the_original_forms():
     assert [v.format_value(x) for x in (True, False, time(18, 0), date(1990, 12, 19), None)] == \
         ["True", "False", "18:00:00", "1990-12-19", ""]
+
+
+def test_parse_allow_list_takes_addresses_and_networks_only():
+    assert v.parse_allow_list("192.168.1.0/24, 10.0.0.7 ::1") == "192.168.1.0/24, 10.0.0.7/32, ::1/128"
+    assert v.parse_allow_list("  ") == ""
+    for bad in ("collector.local", "192.168.1.300", "10.0.0.0/33"):
+        with pytest.raises(ValueError, match="not an IP address or network"):
+            v.parse_allow_list(bad)
+
+
+def test_parse_bind_host_is_one_address():
+    assert v.parse_bind_host(" 127.0.0.1 ") == "127.0.0.1" and v.parse_bind_host("0.0.0.0") == "0.0.0.0"
+    assert v.parse_bind_host("::1") == "::1"
+    for bad in ("localhost", "*", ""):
+        with pytest.raises(ValueError):
+            v.parse_bind_host(bad)

@@ -315,7 +315,7 @@ def test_clickhouse_from_hikyuu_ini_is_where_ticks_go_and_come_back_from(server_
     (home / IMPORT_INI).write_text(import_ini_text(tmp_path / "data"))
     update_ini(home / IMPORT_INI, {"clickhouse": {"http_port": clickhouse_port}})
     bus, addr = f"ipc://{tmp_path}/bus.ipc", f"tcp://127.0.0.1:{free_port()}"
-    args = ("--buf", "--save", "--config", str(home), "--max-codes", "1000")
+    args = ("--buf", "--save", "--config", str(home), "--max-codes", "1000", "--status-paths")
     first = server_factory(addr, bus, *args).start()
     assert first.status()["stores"][0]["store"].startswith(f"clickhouse:127.0.0.1:{clickhouse_port}/hku_tick.")
     assert start_replay(bus, speed=1000).wait(120) == 0

@@ -67,3 +67,27 @@ def test_without_save_no_store_is_built(tmp_path):
 def test_bad_ktypes_are_a_config_error_naming_the_option(tmp_path):
     with pytest.raises(ConfigError, match="--ktypes"):
         dataserver.build_server(parse("--config", str(tmp_path / "none"), "--ktypes", "day,fortnight"))
+
+
+def test_network_and_queue_options_reach_the_server(tmp_path):
+    write_config(tmp_path / "cfg", "hdf5", tmp_path / "stock")
+    update_ini(tmp_path / "cfg" / IMPORT_INI, {"dataserver": {"allow_clients": "192.168.1.0/24"}})
+    from_ini = dataserver.build_server(parse("--config", str(tmp_path / "cfg")))
+    assert str(from_ini.cfg.allow) == "192.168.1.0/24" and not from_ini.cfg.status_paths
+    srv = dataserver.build_server(parse("--config", str(tmp_path / "cfg"), "--allow", "127.0.0.1, 10.0.0.0/8",
+                                        "--max-queue", "9", "--max-per-client", "2", "--max-answer-bytes",
+                                        "1048576", "--status-paths"))
+    assert str(srv.cfg.allow) == "127.0.0.1/32, 10.0.0.0/8"
+    assert (srv.cfg.max_queue, srv.cfg.max_per_client, srv.cfg.limits.max_answer_bytes, srv.cfg.status_paths) == (
+        9, 2, 1 << 20, True)
+    everyone = dataserver.build_server(parse("--config", str(tmp_path / "cfg"), "--allow", ""))
+    assert everyone.cfg.allow is None
+
+
+def test_bad_network_options_are_errors_naming_the_option(tmp_path):
+    with pytest.raises(ConfigError, match="--allow"):
+        dataserver.build_server(parse("--config", str(tmp_path / "none"), "--allow", "my-laptop"))
+    for argv in (["--max-answer-bytes", "100"], ["--max-queue", "0"], ["--max-per-client", "0"]):
+        with pytest.raises(SystemExit) as e:
+            dataserver.main(argv)
+        assert e.value.code == 2

@@ -80,6 +80,36 @@ def test_tick_request_read():
     assert decode_request(body, LIMITS) == TickRequest("SH", "600000", us("2026-11-24T09:30:00"))
 
 
+def test_a_code_asked_many_times_is_one_code_from_its_earliest_date():
+    """Issue 16: a 90 KB request naming one code 10,000 times was answered with 10,000 entries (16 MB)."""
+    body = msgpack.packb({"cmd": "market", "ktype": "MIN", "codes": ["SH600000"] * 10_000,
+                          "dates": ["2026-11-24 10:00:00"] * 10_000})
+    assert decode_request(body, Limits(max_codes=10_000)) == MarketRequest(KType.MIN, ("SH600000",),
+                                                                           (us("2026-11-24T10:00:00"),))
+    mixed = msgpack.packb({"cmd": "market", "ktype": "DAY", "codes": ["sz000001", "SH600000", "SZ000001"],
+                           "dates": ["2026-11-24 00:00:00", "2026-11-20 00:00:00", "2026-11-23 00:00:00"]})
+    assert decode_request(mixed, LIMITS) == MarketRequest(KType.DAY, ("SZ000001", "SH600000"),
+                                                          (us("2026-11-23"), us("2026-11-20")))
+    no_dates = msgpack.packb({"cmd": "market", "ktype": "DAY", "codes": ["SH600000", "sh600000"]})
+    assert decode_request(no_dates, LIMITS) == MarketRequest(KType.DAY, ("SH600000",), (MIN_US,))
+
+
+def test_paging_fields_read():
+    tick = msgpack.packb({"cmd": "tick", "market": "SH", "code": "600000", "datetime": "2026-11-24 09:30:00",
+                          "end": "2026-11-24 10:00:00"})
+    assert decode_request(tick, LIMITS) == TickRequest("SH", "600000", us("2026-11-24T09:30:00"),
+                                                       us("2026-11-24T10:00:00"))
+    snap = msgpack.packb({"cmd": "snapshot", "offset": 100, "limit": 50})
+    assert decode_request(snap, LIMITS) == SnapshotRequest(None, 100, 50)
+
+
+def test_error_answers_carry_paging_hints():
+    ans = msgpack.unpackb(encode_error(ErrorCode.ANSWER_TOO_LARGE, "too big", fits=12), raw=False)
+    assert ans == {"ret": 15, "msg": "too big", "fits": 12}
+    with pytest.raises(ValueError):
+        Limits(max_answer_bytes=1000)
+
+
 def test_snapshot_and_status_read():
     assert decode_request(msgpack.packb({"cmd": "snapshot"}), LIMITS) == SnapshotRequest(None)
     assert decode_request(msgpack.packb({"cmd": "snapshot", "codes": ["SH600000"]}), LIMITS) == \
@@ -104,6 +134,13 @@ def test_snapshot_and_status_read():
     (msgpack.packb({"cmd": "market", "ktype": "DAY", "codes": [f"SH60000{i}" for i in range(6)]}),
      ErrorCode.TOO_MANY_CODES),
     (msgpack.packb({"cmd": "status", "pad": "x" * 5000}), ErrorCode.REQUEST_TOO_LARGE),
+    (msgpack.packb({"cmd": "market", "ktype": "DAY", "codes": [["SH600000"]]}), ErrorCode.INVALID_PARAM),
+    (msgpack.packb({"cmd": "market", "ktype": "DAY", "codes": ["SH600000"], "dates": [["x"]]}),
+     ErrorCode.INVALID_PARAM),
+    (msgpack.packb({"cmd": "tick", "market": "SH", "code": "600000", "end": "soon"}), ErrorCode.INVALID_PARAM),
+    (msgpack.packb({"cmd": "snapshot", "offset": -1}), ErrorCode.INVALID_PARAM),
+    (msgpack.packb({"cmd": "snapshot", "limit": "10"}), ErrorCode.INVALID_PARAM),
+    (msgpack.packb({"cmd": "snapshot", "offset": True}), ErrorCode.INVALID_PARAM),
 ])
 def test_bad_requests_refused_with_their_code(body, code):
     assert refused(body) is code
