@@ -24,21 +24,21 @@ PINNED = {
         Difference ParityReport ParityStrategy Trade builtin compare format_report names resolve run_parity
     """.split(),
     "hikyuu_live.bus": """
-        CycleAssembler CycleReport CycleWriter END_MARKER HEARTBEAT_TOPIC Heartbeat PublisherStats
-        QuotePublisher RequestClient RequestServer SPOT_TOPIC START_MARKER ServerStats SpotSubscriber
-        SubscriberStats request_once
+        AllowList CycleAssembler CycleReport CycleWriter END_MARKER FairScheduler HEARTBEAT_TOPIC Heartbeat
+        PipeGuard PublisherStats QuotePublisher RequestClient RequestServer SPOT_TOPIC START_MARKER
+        SchedulerStats ServerStats SpotSubscriber SubscriberStats request_once
     """.split(),
     "hikyuu_live.config": """
-        BACKENDS ClickhouseSection CollectSection DbSection DisabledSection EnableSection HIKYUU_INI Hdf5Section
-        HikyuuIni HikyuuSection IMPORT_INI ImportIni KDataSection KTypeSection LiveConfig MysqlSection
-        PRELOAD_TYPES PreloadSection PytdxSection QuotationSection SchedSection TdxSection config_home
-        default_data_dir generate_default_config hikyuu_ini_text import_ini_text load_config load_hikyuu_ini
-        load_import_ini resolve_path save_hikyuu_ini save_import_ini update_ini
+        BACKENDS ClickhouseSection CollectSection DataServerSection DbSection DisabledSection EnableSection
+        HIKYUU_INI Hdf5Section HikyuuIni HikyuuSection IMPORT_INI ImportIni KDataSection KTypeSection LiveConfig
+        MysqlSection PRELOAD_TYPES PreloadSection PytdxSection QuotationSection SchedSection TdxSection
+        config_home default_data_dir generate_default_config hikyuu_ini_text import_ini_text load_config
+        load_hikyuu_ini load_import_ini resolve_path save_hikyuu_ini save_import_ini update_ini
     """.split(),
     "hikyuu_live.data": "ImportOptions ImportReport Importer Progress UnitReport write_quarantine_csv".split(),
     "hikyuu_live.dataserver": """
-        BufferServerClient DataServer DataServerConfig ErrorCode Limits ServerError TickSaver
-        get_buffer_server_status get_data_from_buffer_server get_snapshot_from_buffer_server
+        AnswerTooLarge BufferServerClient DataServer DataServerConfig ErrorCode Limits ServerBusy ServerError
+        TickSaver get_buffer_server_status get_data_from_buffer_server get_snapshot_from_buffer_server
         get_spot_from_buffer_server
     """.split(),
     "hikyuu_live.doctor": "Check CheckResult Status run_checks".split(),
