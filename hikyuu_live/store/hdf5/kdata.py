@@ -8,17 +8,21 @@ groups ``/week``, ``/month``, ``/quarter``, ``/halfyear``, ``/year`` and the 5-m
 ``/min30``, ``/min60``, ``/hour2``: one ``H5Index`` table per stock (period label, first row in
 ``/data``), kept up to date by every append, without which Hikyuu reads those periods as empty.
 
-Writes go through a shadow copy committed by atomic rename (``h5files``); ``stock.db`` is SQLite with
-its own transactions. Compression level 4 rather than the original's 9: twice as fast to write
-for files about 1 % larger, and the same to read. The chunks of new tables are deflated on worker threads
-by ISA-L (``h5files.deflater``: about 4x zlib's speed for files about 4 % larger, the same gzip format
-HDF5 and Hikyuu read); appends to existing tables go through HDF5's own filter at the configured level.
+Writes go through a write session per file (``session.py``): nothing is copied, the file is changed only
+when a commit is published, under HDF5's own lock, so readers (Hikyuu's C++ core included) see either
+the old or the new commit; ``stock.db`` is SQLite with its own transactions. Compression level 4 rather
+than the original's 9: twice as fast to write for files about 1 % larger, and the same to read. The
+chunks of new tables are deflated on worker threads by ISA-L (``files.deflater``: about 4x zlib's speed
+for files about 4 % larger, the same gzip format HDF5 and Hikyuu read); appends to existing tables go
+through HDF5's own filter at the configured level.
 """
 
 from __future__ import annotations
 
 import logging
 import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import h5py
@@ -36,7 +40,15 @@ from hikyuu_live.store.derive import (
     period_start,
     stored_type,
 )
-from hikyuu_live.store.hdf5.files import ChunkWriter, ReadCache, ShadowFile, WriterLock, read_tails
+from hikyuu_live.store.hdf5.files import ChunkWriter, read_tails
+from hikyuu_live.store.hdf5.session import (
+    PUBLISH_WAIT_S,
+    Publisher,
+    WriteSession,
+    commit_sessions,
+    finish_sessions,
+    read_lock,
+)
 from hikyuu_live.store.hdf5.sqlite import connect_sqlite
 from hikyuu_live.store.sqlbase import SQLITE, SqlBaseInfo
 
@@ -79,21 +91,28 @@ def from_h5(rows: np.ndarray) -> np.ndarray:
 
 
 class H5KDataStore(BaseInfoByDelegate, KDataStore):
-    """See the module docstring. ``files`` maps ``sh_day``-style keys to paths (hikyuu.ini ``[kdata]``)."""
+    """See the module docstring. ``files`` maps ``sh_day``-style keys to paths (hikyuu.ini ``[kdata]``).
+
+    ``reader_wait_s``: how long ``close`` waits for other programs (Hikyuu keeps its files open while it
+    runs) to let go of a file whose commit could not be published yet; then ``StoreBusy``, the commit
+    staying durable in the file's journal for the next writer to publish.
+    """
 
     name = "hdf5"
 
     def __init__(self, directory: str | Path, *, files: dict[str, str] | None = None, db: str | Path | None = None,
-                 compression_level: int = 4, read_threads: int = 2, write_threads: int = 2) -> None:
+                 compression_level: int = 4, read_threads: int = 2, write_threads: int = 2,
+                 reader_wait_s: float = 60.0) -> None:
         super().__init__()
         self.directory = Path(directory).expanduser()
         self.files = {k.lower(): Path(v).expanduser() for k, v in (files or {}).items()}
         self.db = Path(db).expanduser() if db else self.directory / "stock.db"
         self.compression_level = compression_level
         self.read_threads = read_threads
-        self._writers: dict[Path, ShadowFile] = {}
-        self._reads = ReadCache()
-        self._lock = WriterLock(self.directory)
+        self.reader_wait_s = reader_wait_s
+        self._sessions: dict[Path, WriteSession] = {}
+        self._publisher = Publisher()
+        self._waited = False  # a commit found a file held open by readers: later commits do not wait again
         self._base = SqlBaseInfo(self._connect_db, SQLITE)
         self._groups: dict[tuple[int, str], h5py.Group] = {}  # open groups of the files being written
         self._dcpls: dict[int, h5py.h5p.PropDCID] = {}
@@ -127,7 +146,7 @@ class H5KDataStore(BaseInfoByDelegate, KDataStore):
         if not path.is_file():
             return None
         try:
-            with h5py.File(path, "r") as f:
+            with read_lock(path, timeout_s), h5py.File(path, "r") as f:
                 ds = f.get(f"data/{market}{code}")
                 if ds is None or not len(ds):
                     return None
@@ -149,47 +168,54 @@ class H5KDataStore(BaseInfoByDelegate, KDataStore):
     def _close(self) -> None:
         self._chunks.close()
         self._groups.clear()
-        for w in self._writers.values():
-            w.abort()
-        self._writers.clear()
-        self._reads.close()
-        self._base.close()
-        self._lock.release()
+        try:
+            finish_sessions(self._sessions, self.reader_wait_s)
+        finally:
+            self._publisher.close()
+            self._base.close()
 
     def _commit(self) -> None:
         self._chunks.drain()
         self._groups.clear()
-        for path, w in list(self._writers.items()):
-            w.commit()
-            self._reads.drop(path)
-        self._writers.clear()
-        self._lock.release()
+        self._waited = commit_sessions(self._sessions, 0.0 if self._waited else PUBLISH_WAIT_S) or self._waited
 
     def _rollback(self) -> None:
         self._chunks.discard()
         self._groups.clear()
-        for w in self._writers.values():
-            w.abort()
-        self._writers.clear()
-        self._lock.release()
+        for s in self._sessions.values():
+            s.abort()
+        self._sessions.clear()
 
     # ------------------------------------------------------------------ files
     def _writer(self, market: str, ktype: KType) -> h5py.File:
         path = self.path(market, ktype)
-        w = self._writers.get(path)
-        if w is None:
-            self._lock.acquire()
-            w = self._writers[path] = ShadowFile(path)
-        return w.open()
+        s = self._sessions.get(path)
+        if s is None:
+            s = self._sessions[path] = WriteSession(path, self._publisher)
+        return s.open()
 
-    def _reader(self, market: str, ktype: KType) -> h5py.File | None:
-        """The file to read: our own uncommitted shadow while writing, else the committed file."""
+    @contextmanager
+    def _reading(self, market: str, ktype: KType) -> Iterator[h5py.File | None]:
+        """The file to read: our own session's while we write it, else the published file, opened under
+        HDF5's shared lock for this one read (None when it does not exist)."""
         path = self.path(market, ktype)
-        w = self._writers.get(path)
-        if w is not None and w.file is not None:
+        s = self._sessions.get(path)
+        if s is not None and s.active:
             self._chunks.drain()
-            return w.file
-        return self._reads.get(path)
+            yield s.open()
+            return
+        with read_lock(path) as exists:
+            if not exists:
+                yield None
+                return
+            try:
+                f = h5py.File(path, "r")
+            except OSError as e:
+                raise StoreUnavailable(f"cannot read {path}: {e}") from e
+            try:
+                yield f
+            finally:
+                f.close()
 
     @staticmethod
     def _dataset(f: h5py.File | None, group: str, name: str) -> h5py.Dataset | None:
@@ -203,12 +229,12 @@ class H5KDataStore(BaseInfoByDelegate, KDataStore):
 
     # ------------------------------------------------------------------ reads
     def _last_datetimes(self, market: str, ktype: KType, codes: list[str] | None) -> dict[str, np.datetime64]:
-        f = self._reader(market, ktype)
-        if f is None or "data" not in f:
-            return {}
-        g = f["data"]
-        names = [n for n in g if n.startswith(market)] if codes is None else [market + c for c in codes]
-        tails = read_tails(g, names, 1, threads=1)
+        with self._reading(market, ktype) as f:
+            if f is None or "data" not in f:
+                return {}
+            g = f["data"]
+            names = [n for n in g if n.startswith(market)] if codes is None else [market + c for c in codes]
+            tails = read_tails(g, names, 1, threads=1)
         out = {}
         for name, rows in tails.items():
             if len(rows):
@@ -219,8 +245,13 @@ class H5KDataStore(BaseInfoByDelegate, KDataStore):
 
     def _read(self, market: str, code: str, ktype: KType, start: np.datetime64 | None,
               end: np.datetime64 | None, last_n: int | None) -> np.ndarray:
+        with self._reading(market, stored_type(ktype)) as f:
+            return self._read_in(f, market, code, ktype, start, end, last_n)
+
+    def _read_in(self, f: h5py.File | None, market: str, code: str, ktype: KType, start: np.datetime64 | None,
+                 end: np.datetime64 | None, last_n: int | None) -> np.ndarray:
         base = stored_type(ktype)
-        ds = self._dataset(self._reader(market, base), "data", market + code)
+        ds = self._dataset(f, "data", market + code)
         if ds is None or not ds.shape[0]:
             return np.zeros(0, KDATA_DTYPE)
         if ktype is not base:
@@ -263,28 +294,31 @@ class H5KDataStore(BaseInfoByDelegate, KDataStore):
             return super()._read_last_n(keys, ktype, n)
         out: dict[tuple[str, str], np.ndarray] = {}
         for market in sorted({m for m, _ in keys}):
-            f = self._reader(market, ktype)
-            if f is None or "data" not in f:
-                continue
-            names = [m + c for m, c in keys if m == market]
-            for name, bars in read_tails(f["data"], names, n, threads=self.read_threads, convert=from_h5).items():
+            with self._reading(market, ktype) as f:
+                if f is None or "data" not in f:
+                    continue
+                names = [m + c for m, c in keys if m == market]
+                tails = read_tails(f["data"], names, n, threads=self.read_threads, convert=from_h5)
+            for name, bars in tails.items():
                 out[(market, name[2:])] = bars
         return out
 
     def _count(self, market: str, code: str, ktype: KType) -> int:
         base = stored_type(ktype)
-        f = self._reader(market, base)
-        if ktype is not base:
-            idx = self._dataset(f, ktype.value.lower(), market + code)
-            return int(idx.shape[0]) if idx is not None else len(self._read(market, code, ktype, None, None, None))
-        ds = self._dataset(f, "data", market + code)
-        return int(ds.shape[0]) if ds is not None else 0
+        with self._reading(market, base) as f:
+            if ktype is not base:
+                idx = self._dataset(f, ktype.value.lower(), market + code)
+                if idx is not None:
+                    return int(idx.shape[0])
+                return len(self._read_in(f, market, code, ktype, None, None, None))
+            ds = self._dataset(f, "data", market + code)
+            return int(ds.shape[0]) if ds is not None else 0
 
     def _codes(self, market: str, ktype: KType) -> list[str]:
-        f = self._reader(market, ktype)
-        if f is None or "data" not in f:
-            return []
-        return [n[2:] for n, ds in f["data"].items() if n.startswith(market) and ds.shape[0]]
+        with self._reading(market, ktype) as f:
+            if f is None or "data" not in f:
+                return []
+            return [n[2:] for n, ds in f["data"].items() if n.startswith(market) and ds.shape[0]]
 
     # ------------------------------------------------------------------ writes
     def _group(self, f: h5py.File, name: str) -> h5py.Group:
