@@ -47,6 +47,7 @@ from hikyuu_live.store.hdf5.session import (
     WriteSession,
     commit_sessions,
     finish_sessions,
+    pending_journal,
     read_lock,
 )
 from hikyuu_live.store.hdf5.sqlite import connect_sqlite
@@ -195,12 +196,14 @@ class H5KDataStore(BaseInfoByDelegate, KDataStore):
         return s.open()
 
     @contextmanager
-    def _reading(self, market: str, ktype: KType) -> Iterator[h5py.File | None]:
+    def _reading(self, market: str, ktype: KType, *, resume: bool = False) -> Iterator[h5py.File | None]:
         """The file to read: our own session's while we write it, else the published file, opened under
         HDF5's shared lock for this one read (None when it does not exist)."""
         path = self.path(market, ktype)
         s = self._sessions.get(path)
-        if s is not None and s.active:
+        if s is None and resume and pending_journal(path):  # an earlier run's commit waits: carry on from it
+            s = self._sessions[path] = WriteSession(path, self._publisher)
+        if s is not None and (s.active or resume):
             self._chunks.drain()
             yield s.open()
             return
@@ -229,7 +232,7 @@ class H5KDataStore(BaseInfoByDelegate, KDataStore):
 
     # ------------------------------------------------------------------ reads
     def _last_datetimes(self, market: str, ktype: KType, codes: list[str] | None) -> dict[str, np.datetime64]:
-        with self._reading(market, ktype) as f:
+        with self._reading(market, ktype, resume=True) as f:
             if f is None or "data" not in f:
                 return {}
             g = f["data"]

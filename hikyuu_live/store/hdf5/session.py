@@ -424,3 +424,11 @@ def finish_sessions(sessions: dict[Path, WriteSession], wait_s: float) -> None:
         raise StoreBusy("committed but not published yet, other programs keep these files open (close Hikyuu and "
                         "strategies, then run importdata again: it publishes them first): "
                         + ", ".join(str(p) for p in held))
+
+
+def pending_journal(target: Path) -> bool:
+    """Whether ``target``'s journal holds anything (commits waiting to be published, or a writer at work)."""
+    try:
+        return jr.journal_path(target).stat().st_size > 0
+    except FileNotFoundError:
+        return False

@@ -28,6 +28,7 @@ from hikyuu_live.store.hdf5.session import (
     WriteSession,
     commit_sessions,
     finish_sessions,
+    pending_journal,
     read_lock,
 )
 from hikyuu_live.store.hdf5.sqlite import connect_sqlite
@@ -117,11 +118,13 @@ class H5TradeStore(TradeStore):
         return s.open()
 
     @contextmanager
-    def _reading(self, kind: str, market: str) -> Iterator[h5py.File | None]:
+    def _reading(self, kind: str, market: str, *, resume: bool = False) -> Iterator[h5py.File | None]:
         """Our own session's file while we write it, else the published file under HDF5's shared lock."""
         path = self.path(kind, market)
         s = self._sessions.get(path)
-        if s is not None and s.active:
+        if s is None and resume and pending_journal(path):  # an earlier run's commit waits: carry on from it
+            s = self._sessions[path] = WriteSession(path, self._publisher)
+        if s is not None and (s.active or resume):
             yield s.open()
             return
         with read_lock(path) as exists:
@@ -139,7 +142,7 @@ class H5TradeStore(TradeStore):
 
     # ------------------------------------------------------------------ hooks
     def _last_datetimes(self, kind: str, market: str) -> dict[str, np.datetime64]:
-        with self._reading(kind, market) as f:
+        with self._reading(kind, market, resume=True) as f:
             g = f.get("data") if f is not None else None
             out: dict[str, np.datetime64] = {}
             if g is None:
