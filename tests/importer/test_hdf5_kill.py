@@ -190,3 +190,117 @@ def test_importdata_killed_at_random_moments_leaves_committed_bars_only_and_fini
         assert not [p.name for p in folder.iterdir() if p.suffix in (".journal", ".new")]
     finally:
         shutil.rmtree(folder, ignore_errors=True)
+
+
+# ----------------------------------------------------------------------------- readers during an import
+
+STRATEGY_READER = """
+import json, sys, time
+from pathlib import Path
+from hikyuu_live.store import make_store
+data, stop, codes = Path(sys.argv[1]), Path(sys.argv[2]), sys.argv[3].split(",")
+while not stop.exists():
+    with make_store("hdf5", directory=data) as s:  # a strategy's preload, and a chart of weeks
+        sample = {mc: [len(s.read_last_n(codes, k, 10**6)[mc]) for k in ("DAY", "MIN", "MIN5")] for mc in codes}
+        for mc in codes[:3]:
+            sample[mc].append(len(s.read_range(mc, "WEEK")))
+    print(json.dumps(sample), flush=True)
+"""
+
+H5PY_READER = """
+import json, sys
+from pathlib import Path
+import h5py
+data, stop, codes = Path(sys.argv[1]), Path(sys.argv[2]), set(sys.argv[3].split(","))
+while not stop.exists():
+    sample, refused = {}, 0
+    for path in sorted(data.glob("*.h5")):
+        try:
+            with h5py.File(path, "r") as f:  # HDF5's own lock: refused while a publish holds the file
+                for group in f:
+                    for name, ds in f[group].items():
+                        if name in codes:
+                            sample[f"{path.name}:/{group}/{name}"] = ds.shape[0]
+        except OSError as e:
+            if "lock" not in str(e):
+                raise
+            refused += 1
+    print(json.dumps({"tables": sample, "refused": refused}), flush=True)
+"""
+
+
+def counts(data: Path, codes: list[str]) -> tuple[dict, dict]:
+    """(the strategy reader's sample, the h5py reader's tables) of a store at rest."""
+    with make_store("hdf5", directory=data) as s:
+        sample = {mc: [len(s.read_last_n(codes, k, 10**6)[mc]) for k in ("DAY", "MIN", "MIN5")] for mc in codes}
+        for mc in codes[:3]:
+            sample[mc].append(len(s.read_range(mc, "WEEK")))
+    return sample, {k: len(v) for k, v in h5_state(data).items() if k.rsplit("/", 1)[1] in codes}
+
+
+def test_readers_see_the_old_or_the_new_commit_while_importdata_writes(tmp_path, core):
+    import json
+
+    full = make_large_market(tmp_path / "full", 120, 2000, seed=4)
+    shutil.copytree(TDX / "vipdoc", full, dirs_exist_ok=True)
+    vipdoc = tmp_path / "stage" / "vipdoc"
+    folder, inside = core.new_dir()
+    try:
+        (tmp_path / "h").mkdir()
+        home = make_home(tmp_path / "h", tdx={"enable": "True", "dir": str(vipdoc)}, hdf5={"dir": str(folder)})
+        codes = sorted(HIKYUU_CODES) + ["SH600010", "SZ000011"]
+        env = {k: v for k, v in os.environ.items() if k != "HKU_HOME"}
+        stage_market(full, vipdoc, 0.6)
+        assert not run_killed(home, 600)
+        for fraction in (1.0,):
+            old = counts(folder, codes)
+            ini = hikyuu_ini_text("hdf5", inside)
+            old_view = core.read((folder, inside), ini, codes)["kdata"]
+            stage_market(full, vipdoc, fraction)
+            ref = tmp_path / f"ref{fraction}"
+            shutil.copytree(folder, ref)
+            stop = tmp_path / f"stop{fraction}"
+            readers = [subprocess.Popen([sys.executable, "-c", code, str(folder), str(stop), *extra], cwd=ROOT, env=env,
+                                        stdout=subprocess.PIPE, text=True)
+                       for code in (STRATEGY_READER, H5PY_READER) for extra in ([",".join(codes)],)]
+            writer = subprocess.Popen(importdata_cmd(home), cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
+                                      stderr=subprocess.DEVNULL)
+            views = []
+            while writer.poll() is None:  # Hikyuu's core started again and again during the import
+                views.append(core.read((folder, inside), ini, codes)["kdata"])
+            assert writer.wait() == 0
+            stop.touch()
+            outs = [r.communicate(timeout=120)[0] for r in readers]
+            new = counts(folder, codes)
+            new_view = core.read((folder, inside), ini, codes)["kdata"]
+
+            strategy = [json.loads(line) for line in outs[0].splitlines()]
+            tables = [json.loads(line) for line in outs[1].splitlines()]
+            assert len(strategy) >= 3 and len(tables) >= 3 and views, (len(strategy), len(tables), len(views))
+            for sample in strategy:  # our readers wait out a publish: each read sees one commit per stock
+                for mc in codes:
+                    for i, n in enumerate(sample[mc]):
+                        assert n in (old[0][mc][i], new[0][mc][i]), (mc, i, sample[mc], old[0][mc], new[0][mc])
+            for t in tables:  # plain HDF5 readers: a commit per table, or refused while a publish runs
+                if t["refused"]:
+                    continue
+                for key, n in t["tables"].items():
+                    assert n in (old[1].get(key, 0), new[1][key]), (key, n)
+            refused = sum(t["refused"] for t in tables)
+            for view in views:  # Hikyuu's core: per file, each stock's bars and derived periods of one commit
+                for market in ("SH", "SZ", "BJ"):
+                    for kinds in (("DAY", "WEEK", "MONTH"), ("MIN",), ("MIN5", "MIN15", "HOUR2")):
+                        mine = [mc for mc in codes if mc.startswith(market)]
+                        seen = {mc: [len(view.get(f"{mc}/{k}") or ()) for k in kinds] for mc in mine}
+                        if not any(map(any, seen.values())):  # the file was refused: HDF5 said it is locked
+                            refused += 1
+                            continue
+                        for mc in mine:
+                            was = [len(old_view.get(f"{mc}/{k}") or ()) for k in kinds]
+                            now = [len(new_view.get(f"{mc}/{k}") or ()) for k in kinds]
+                            assert seen[mc] in (was, now), (mc, kinds, seen[mc], was, now)
+            print(f"{len(strategy)} strategy reads, {len(tables)} h5py passes, {len(views)} Hikyuu starts; "
+                  f"{refused} file opens refused by HDF5's lock while a publish held it (never a mixed read)")
+            shutil.rmtree(ref)
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)

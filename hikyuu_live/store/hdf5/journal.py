@@ -211,20 +211,31 @@ def _copy(src: IO[bytes], dst: IO[bytes], src_pos: int, dst_pos: int, length: in
         src_pos, dst_pos, length = src_pos + len(block), dst_pos + len(block), length - len(block)
 
 
-def _replay(jfh: IO[bytes], out: IO[bytes], found: Scan) -> None:
-    """Committed writes, those past the base first (only extending the file: a full disk fails there,
-    before a byte of the old file changed), then those inside it, each part in journal order."""
+def _replay_past(jfh: IO[bytes], out: IO[bytes], found: Scan) -> None:
+    """The committed writes past the base, in journal order: they only extend the file (a full disk fails
+    here, before a byte of the old file changed) and no reader of the old file looks there."""
     base = found.base_size
     for offset, length, pos in found.writes:
         if offset + length > base:
             skip = max(0, base - offset)
             _copy(jfh, out, pos + skip, offset + skip, length - skip)
+    out.flush()
+
+
+def _replay_inside(jfh: IO[bytes], out: IO[bytes], found: Scan) -> None:
+    """The committed writes inside the base, in journal order, then the final size."""
+    base = found.base_size
     for offset, length, pos in found.writes:
         if offset < base:
             _copy(jfh, out, pos, offset, min(length, base - offset))
     assert found.final_size is not None
     out.truncate(found.final_size)
     out.flush()
+
+
+def _replay(jfh: IO[bytes], out: IO[bytes], found: Scan) -> None:
+    _replay_past(jfh, out, found)
+    _replay_inside(jfh, out, found)
 
 
 def _publish_new(target: Path, jfh: IO[bytes], found: Scan) -> None:
@@ -265,10 +276,15 @@ def publish(target: Path, journal: Path, wait_s: float, *, journal_wait_s: float
             _publish_new(target, jfh, found)
         else:
             with open(target, "r+b") as out:
+                advisory = os.name != "nt"  # Windows locks are mandatory: no write at all beside a reader
+                if advisory:
+                    _replay_past(jfh, out, found)  # beyond the old end of file, readers or not
                 if not try_lock(out, exclusive=True, wait_s=wait_s):
                     return BUSY
-                try:
-                    _replay(jfh, out, found)
+                try:  # only what readers could see changes under the lock: it is held for milliseconds
+                    if not advisory:
+                        _replay_past(jfh, out, found)
+                    _replay_inside(jfh, out, found)
                 finally:
                     unlock(out)
                 os.fsync(out.fileno())
