@@ -303,8 +303,13 @@ def serve(requests: IO[str], answers: IO[str]) -> None:
         except (OSError, ValueError, TypeError) as e:
             print(f"journal publisher: {line.strip()}: {e}", file=sys.stderr, flush=True)
             code = FAILED
-        answers.write(f"{code}\n")
-        answers.flush()
+        try:
+            answers.write(f"{code}\n")
+            answers.flush()
+        except OSError:  # the writer is gone (killed): the publish it asked for is done, and so are we
+            with contextlib.suppress(OSError):
+                os.dup2(os.open(os.devnull, os.O_WRONLY), answers.fileno())
+            return
 
 
 def main(argv: list[str]) -> int:

@@ -46,6 +46,10 @@ def _pread(fh: IO[bytes], size: int, offset: int) -> bytes:
     return fh.read(size)
 
 
+class WriteLocked(StoreUnavailable):
+    """Another process writes the file (it holds the journal's lock)."""
+
+
 class SessionFile:
     """The file-like object h5py's ``fileobj`` driver reads and writes (see the module docstring).
 
@@ -201,10 +205,14 @@ class WriteSession:
     def open(self) -> h5py.File:
         if self.file is not None:
             return self.file
-        try:
-            if self._sf is None:
+        if self._sf is None:
+            try:
                 self._begin()
-            assert self._sf is not None
+            except OSError as e:
+                self.abort()
+                raise StoreUnavailable(f"cannot write {self.target}: {e}") from e
+        assert self._sf is not None
+        try:
             self.file = h5py.File(self._sf, "r+" if self._sf.size else "w")
         except OSError as e:
             self.abort()
@@ -250,7 +258,7 @@ class WriteSession:
         jfh = stack.enter_context(jr.locked_journal(self.journal, self.lock_wait_s))
         if jfh is None:
             stack.close()
-            raise StoreUnavailable(f"another process is writing {self.target} (it holds {self.journal.name})")
+            raise WriteLocked(f"another process is writing {self.target} (it holds {self.journal.name})")
         self._stack, self._jfh = stack, jfh
         found = jr.scan(jfh)
         if found is not None and found.commits:
