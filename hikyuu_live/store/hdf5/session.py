@@ -196,24 +196,30 @@ class WriteSession:
         self._jfh: IO[bytes] | None = None
         self._base: IO[bytes] | None = None
         self._sf: SessionFile | None = None
+        self._fresh: Path | None = None  # a file that does not exist yet: written whole beside it, then linked
+        self._fresh_made = False
         self._committed_end = jr.HEADER.size
 
     @property
     def active(self) -> bool:
-        return self._sf is not None
+        return self._sf is not None or self._fresh is not None
 
     def open(self) -> h5py.File:
         if self.file is not None:
             return self.file
-        if self._sf is None:
+        if not self.active:
             try:
                 self._begin()
             except OSError as e:
                 self.abort()
                 raise StoreUnavailable(f"cannot write {self.target}: {e}") from e
-        assert self._sf is not None
         try:
-            self.file = h5py.File(self._sf, "r+" if self._sf.size else "w")
+            if self._fresh is not None:  # HDF5's own driver: nothing to journal in a file nobody reads yet
+                self.file = h5py.File(self._fresh, "r+" if self._fresh_made else "w")
+                self._fresh_made = True
+            else:
+                assert self._sf is not None
+                self.file = h5py.File(self._sf, "r+" if self._sf.size else "w")
         except OSError as e:
             self.abort()
             raise StoreUnavailable(f"cannot write {self.target}: {e}") from e
@@ -222,6 +228,9 @@ class WriteSession:
     def commit(self, wait_s: float) -> bool:
         """Publish everything written so far; see the class docstring."""
         sf, jfh = self._sf, self._jfh
+        if self._fresh is not None:
+            self._publish_fresh()
+            return True
         if sf is None or jfh is None:
             return True
         try:
@@ -246,6 +255,9 @@ class WriteSession:
             sf.closed_for_writes = True
         with contextlib.suppress(Exception):
             self._close_file()
+        if self._fresh is not None:
+            with contextlib.suppress(OSError):
+                self._fresh.unlink()
         if jfh is not None:
             with contextlib.suppress(OSError):
                 jfh.truncate(self._committed_end if self.pending else 0)
@@ -279,8 +291,12 @@ class WriteSession:
             jfh.write(jr.header_bytes(base_size, jr.file_id(self.target)))
             jfh.flush()
             end = jr.HEADER.size
+            new = self.target.with_name(self.target.name + jr.NEW_SUFFIX)
             with contextlib.suppress(FileNotFoundError):
-                self.target.with_name(self.target.name + jr.NEW_SUFFIX).unlink()  # a publish cut short
+                new.unlink()  # a publish or a first session cut short
+            if not base_size and not self.target.exists():
+                self._fresh, self._fresh_made = new, False
+                return
         self._base = open(self.target, "rb") if self.target.exists() else None  # noqa: SIM115 - kept open
         self._sf = SessionFile(self._base, base_size, jfh, end)
         if found is not None and found.commits:
@@ -308,6 +324,28 @@ class WriteSession:
                         "in %s until that program closes it", self.target, self.journal.name)
         return published
 
+    def _publish_fresh(self) -> None:
+        """A new file is complete once HDF5 closed it: made durable, then linked into place (an atomic step:
+        a kill leaves either no file or all of it); nothing is renamed over an existing file."""
+        assert self._fresh is not None
+        try:
+            if not self._fresh_made:
+                self._end()
+                return
+            self._close_file()
+            with open(self._fresh, "rb") as fh:
+                os.fsync(fh.fileno())
+            try:
+                os.link(self._fresh, self.target)
+                os.unlink(self._fresh)
+            except (AttributeError, NotImplementedError, PermissionError):  # no hard links (FAT, some shares)
+                os.rename(self._fresh, self.target)  # Windows: fails rather than replace a file that appeared
+            jr.fsync_dir(self.target.parent)
+        except OSError as e:
+            self.abort()
+            raise StoreUnavailable(f"committing {self.target} failed: {e}") from e
+        self._end()
+
     def _close_file(self) -> None:
         if self.file is not None:
             f, self.file = self.file, None
@@ -329,6 +367,7 @@ class WriteSession:
             with contextlib.suppress(OSError):
                 self.journal.unlink()
         self._stack = self._jfh = self._base = self._sf = None
+        self._fresh, self._fresh_made = None, False
         self._committed_end = jr.HEADER.size
         self.pending = False
 
