@@ -363,40 +363,68 @@ class H5KDataStore(BaseInfoByDelegate, KDataStore):
         name = market + code
         rows = to_h5(bars)
         data = self._group(f, "data")
-        ds = data.get(name)
-        if ds is None:  # a new table: chunks compressed in the background, indexes computed in one go
+        dsid = _table(data, name)
+        if dsid is None:  # a new table: chunks compressed in the background, indexes computed in one go
             self._create(data, name, rows, CHUNK_ROWS[ktype], background=len(rows) >= 256)
             for dk, idx in all_index_rows(bars["datetime"], ktype).items():
                 self._create(self._group(f, dk.value.lower()), name, idx, INDEX_CHUNK_ROWS, background=True)
             return
         self._chunks.drain()  # the table may have chunks in flight from earlier in this batch
-        old = ds.shape[0]
-        ds.resize((old + len(rows),))
-        ds[old:] = rows
-        for dk in DERIVED[ktype]:
-            self._update_index(f, name, dk, ds, old, bars["datetime"])
+        old = int(dsid.shape[0])
+        _write_at(dsid, old, rows)
+        self._update_indexes(f, name, ktype, dsid, old, bars["datetime"])
 
-    def _update_index(self, f: h5py.File, name: str, ktype: KType, ds: h5py.Dataset | None, old: int,
-                      new_dt: np.ndarray) -> None:
-        """Rewrite the last period's index row and append the rows of the new periods."""
-        group = self._group(f, ktype.value.lower())
-        idx = group.get(name) if ds is not None else None
-        keep, since = 0, old
-        if idx is not None and idx.shape[0]:
-            keep = idx.shape[0] - 1
-            since = int(idx[keep]["start"])
-        elif ds is not None and old:
-            since = 0  # the index is missing (a file from elsewhere): rebuild it whole
-        stored = from_number(ds.fields("datetime")[since:old]) if ds is not None and since < old else None
-        dts = np.concatenate((stored, new_dt)) if stored is not None and len(stored) else new_dt
-        rows = index_rows(dts, ktype, offset=since)
-        if idx is None:
-            if name in group:
-                del group[name]
-            self._create(group, name, rows, INDEX_CHUNK_ROWS)
-            return
-        idx.resize((keep + len(rows),))
-        idx[keep:] = rows
+    def _update_indexes(self, f: h5py.File, name: str, ktype: KType, dsid: h5py.h5d.DatasetID, old: int,
+                        new_dt: np.ndarray) -> None:
+        """Per derived type: rewrite the last period's index row and append the rows of the new periods.
+        Low-level h5py calls (an append of one day touches six tables: the high-level API's bookkeeping
+        cost more than the writes), and the stored datetimes the periods need read once for all of them."""
+        plans = []
+        for dk in DERIVED[ktype]:
+            group = self._group(f, dk.value.lower())
+            idx = _table(group, name)
+            keep, since = 0, 0  # no index (a file from elsewhere): rebuilt whole
+            n = int(idx.shape[0]) if idx is not None else 0
+            if n:
+                keep = n - 1
+                since = int(_rows(idx, keep, 1)["start"][0])
+            plans.append((dk, group, idx, keep, min(since, old)))
+        first = min((p[4] for p in plans), default=old)
+        stored = from_number(_rows(dsid, first, old - first)["datetime"]) if first < old else new_dt[:0]
+        all_dt = np.concatenate((stored, new_dt))
+        for dk, group, idx, keep, since in plans:
+            rows = index_rows(all_dt[since - first:], dk, offset=since)
+            if idx is None:
+                if name in group:
+                    del group[name]
+                self._create(group, name, rows, INDEX_CHUNK_ROWS)
+            else:
+                _write_at(idx, keep, rows)
+
+
+def _table(group: h5py.Group, name: str) -> h5py.h5d.DatasetID | None:
+    try:
+        return h5py.h5d.open(group.id, name.encode())
+    except KeyError:
+        return None
+
+
+def _rows(dsid: h5py.h5d.DatasetID, start: int, count: int) -> np.ndarray:
+    out = np.empty(count, dtype=dsid.dtype)
+    if count:
+        space = dsid.get_space()
+        space.select_hyperslab((start,), (count,))
+        dsid.read(h5py.h5s.create_simple((count,)), space, out)
+    return out
+
+
+def _write_at(dsid: h5py.h5d.DatasetID, at: int, rows: np.ndarray) -> None:
+    """Rows written from row ``at`` on, the table cut or grown to end with them."""
+    dsid.set_extent((at + len(rows),))
+    if len(rows):
+        space = dsid.get_space()
+        space.select_hyperslab((at,), (len(rows),))
+        dsid.write(h5py.h5s.create_simple((len(rows),)), space, np.ascontiguousarray(rows))
 
 
 __all__ = ["H5_DTYPE", "H5KDataStore", "from_h5", "to_h5"]
