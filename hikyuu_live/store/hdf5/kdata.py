@@ -403,10 +403,10 @@ class H5KDataStore(BaseInfoByDelegate, KDataStore):
 
 
 def _table(group: h5py.Group, name: str) -> h5py.h5d.DatasetID | None:
-    try:
-        return h5py.h5d.open(group.id, name.encode())
-    except KeyError:
+    key = name.encode()
+    if not group.id.links.exists(key):  # cheaper than the KeyError of a failed open (new tables: every one)
         return None
+    return h5py.h5d.open(group.id, key)
 
 
 def _rows(dsid: h5py.h5d.DatasetID, start: int, count: int) -> np.ndarray:
