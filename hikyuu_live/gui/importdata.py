@@ -179,7 +179,7 @@ def run(args: argparse.Namespace) -> int:
                 from hikyuu_live.data.netextras import ExtrasImporter, extras_plan
 
                 tdx_dir = args.tdx_dir or cfg.tdx.dir
-                plan, net = extras_plan(cfg, bar_source=source, tdx_dir=install_root(tdx_dir) if tdx_dir else None,
+                plan, net = extras_plan(cfg, bar_source=source, tdx_dir=str(install_root(tdx_dir)) if tdx_dir else None,
                                         codes=options.codes,
                                         ignore_kdata=args.ignore_kdata, dry_run=args.dry_run)
                 wants_trades = plan.needs_trade_store and net is not None and not args.dry_run

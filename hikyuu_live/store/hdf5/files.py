@@ -19,7 +19,7 @@ try:  # ISA-L: the same zlib format, inflated about 2x and deflated about 4x fas
 except ImportError:  # pragma: no cover - isal is a dependency, but keep working without it
     from zlib import decompress as _inflate
 
-    _isal_deflate = None
+    _isal_deflate = None  # type: ignore[assignment]
 
 log = logging.getLogger(__name__)
 
@@ -139,7 +139,7 @@ class _TailJob(NamedTuple):
     raws: list[bytes]
     chunk_rows: int
     skip: int  # rows of the first chunk before the tail
-    count: int  # rows of the tail
+    n_rows: int  # rows of the tail
     deflated: bool
     shuffled: bool
 
@@ -147,18 +147,18 @@ class _TailJob(NamedTuple):
 def _decode_batch(jobs: list[_TailJob], dtype: np.dtype,
                   conv: Callable[[np.ndarray], np.ndarray]) -> dict[str, np.ndarray]:
     """The tails of ``jobs`` (tables of one dtype) decoded into one array, converted at once, and split."""
-    total = sum(j.count for j in jobs)
+    total = sum(j.n_rows for j in jobs)
     rows = np.empty(total, dtype=dtype)
     flat = rows.view(np.uint8).reshape(total, dtype.itemsize)
     pos = 0
     for job in jobs:
-        first, left, per = job.skip, job.count, job.chunk_rows
+        first, left, per = job.skip, job.n_rows, job.chunk_rows
         for raw in job.raws:
             take = min(per - first, left)
             _copy_rows(raw, job, flat[pos:pos + take], first, take)
             pos, left, first = pos + take, left - take, 0
     done = conv(rows)
-    bounds = np.cumsum([0] + [j.count for j in jobs])
+    bounds = np.cumsum([0] + [j.n_rows for j in jobs])
     if len(done) != total:  # ``conv`` dropped rows (e.g. impossible datetimes): convert table by table
         return {j.name: conv(rows[bounds[i]:bounds[i + 1]]) for i, j in enumerate(jobs)}
     return {j.name: done[bounds[i]:bounds[i + 1]] for i, j in enumerate(jobs)}
@@ -219,7 +219,7 @@ def read_tails(group: h5py.Group, names: list[str], n: int, threads: int = 2,
                     raws = []
                     break
                 raws.append(raw)
-        if not raws:
+        if plan is None or not raws:
             out[name] = conv(_slow_tail(dsid, start, total - start))
             continue
         by_dtype.setdefault(types.of(dsid), []).append(

@@ -69,7 +69,7 @@ def header_bytes(base_size: int, base_id: int) -> bytes:
     return body + struct.pack("<I", zlib.crc32(body))
 
 
-def write_record(offset: int, data: bytes | memoryview) -> bytes:
+def write_record(offset: int, data: bytes | bytearray | memoryview) -> bytes:
     """The head of a ``W`` record for ``data`` at ``offset`` (write the data right after it)."""
     head = RECORD.pack(WRITE, len(data), offset, 0)[:-4]
     return head + struct.pack("<I", zlib.crc32(data, zlib.crc32(head)))
