@@ -122,6 +122,13 @@ class StoreUnavailable(StoreError):
     retryable = True
 
 
+class StoreBusy(StoreError):
+    """Data was committed durably but could not be made visible yet: other programs keep the files open
+    (HDF5 readers hold a lock while they do); a later run publishes it."""
+
+    retryable = True
+
+
 class StoreSchemaError(StoreError):
     """The store exists but its layout is not what Hikyuu expects."""
 

@@ -1,7 +1,8 @@
 """importdata: import history and base data into the store of importdata-gui.ini (HDF5, MySQL or ClickHouse).
 
 Reads ``importdata-gui.ini`` from the config folder (``--config``, else ``$HKU_HOME``, else
-``~/.hikyuu``), writing defaults first when it is missing. Bars come from a TDX install's files when
+``~/.hikyuu``), writing defaults first when it is missing (and saying where they import to); an empty one,
+or one without a store section, is refused rather than replaced by defaults. Bars come from a TDX install's files when
 ``[tdx] enable`` is set or ``--tdx-dir`` is given, else from the TDX network (``[pytdx]``). The import
 is incremental from each stock's newest stored bar and can be stopped at any moment (Ctrl-C, kill,
 even kill -9): what was committed stays, nothing is corrupted, and the next run continues where it
@@ -17,8 +18,11 @@ Examples::
     importdata --only names,weight,hfinance,blocks --tdx-dir /mnt/c/new_tdx --offline
     importdata --init                            # write default config files and exit
 
-Exit codes: 0 done; 2 bad config or arguments; 3 store unreachable; 4 no bar source (missing TDX
-directory, network source unavailable); 5 interrupted (committed work kept); 1 anything else.
+Exit codes: 0 done; 2 bad config or arguments; 3 store unreachable; 4 a source unreachable (missing
+TDX directory, no TDX server answering); 5 interrupted (committed work kept); 6 some stocks failed
+(the others are imported; the summary lists them); 7 imported, but other programs (Hikyuu, strategies)
+keep HDF5 files open: the new data is committed and waits to be published by the next run; 1 anything
+else.
 """
 
 from __future__ import annotations
@@ -27,6 +31,7 @@ import argparse
 import contextlib
 import importlib
 import logging
+import re
 import sys
 import threading
 from datetime import datetime
@@ -38,7 +43,14 @@ from hikyuu_live.config import IMPORT_INI, ImportIni, config_home, generate_defa
 from hikyuu_live.data.importer import Importer, ImportOptions
 from hikyuu_live.data.kinds import BASE_KINDS, EXTRA_KINDS, KIND_HELP
 from hikyuu_live.data.quarantine import write_kind_quarantine_csv, write_quarantine_csv
-from hikyuu_live.errors import ConfigError, HikyuuLiveError, SourceError, StoreError, StoreUnavailable
+from hikyuu_live.errors import (
+    ConfigError,
+    HikyuuLiveError,
+    SourceError,
+    StoreBusy,
+    StoreError,
+    StoreUnavailable,
+)
 from hikyuu_live.gui.common import EXIT_FAILURE, EXIT_OK, EXIT_USAGE, setup_logging, stop_on_signals
 from hikyuu_live.gui.import_progress import make_progress, summary
 from hikyuu_live.model.kdata import KType
@@ -46,10 +58,13 @@ from hikyuu_live.store import make_store, split_code, store_options
 from hikyuu_live.store.baseinfo import QUOTATION_TYPES
 from hikyuu_live.store.trades import make_trade_store
 from hikyuu_live.tdx.base import BarSource
+from hikyuu_live.tdx.files import install_root
 
 log = logging.getLogger("importdata")
 
-EXIT_STORE, EXIT_SOURCE, EXIT_INTERRUPTED = 3, 4, 5
+EXIT_STORE, EXIT_SOURCE, EXIT_INTERRUPTED, EXIT_PARTIAL, EXIT_PENDING = 3, 4, 5, 6, 7
+#: sections of importdata-gui.ini that say where to import to: a file with none of them is refused
+STORE_SECTIONS = ("hdf5", "mysql", "clickhouse")
 ONLY = {"day": KType.DAY, "min": KType.MIN, "min5": KType.MIN5}
 #: bar sources by name: "module:factory", factory(cfg: ImportIni, tdx_dir: str | None) -> BarSource
 SOURCES = {
@@ -138,6 +153,22 @@ def _source(args: argparse.Namespace, cfg: ImportIni) -> BarSource:
         raise SourceError(f"TDX directory {tdx_dir}: {e.reason}") from e
 
 
+def _check_ini(path: Path) -> None:
+    """Refuse an ``importdata-gui.ini`` that says nothing about where to import: loading it would fill in
+    defaults and import into ``~/stock`` without a word (an empty file did just that)."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as e:
+        raise ConfigError(f"not UTF-8 text ({e.reason} at byte {e.start})", file=str(path)) from e
+    except OSError as e:
+        raise ConfigError(f"cannot be read: {e.strerror or e}", file=str(path)) from e
+    sections = {m.lower() for m in re.findall(r"^\s*\[([^\]]+)\]", text, re.M)}
+    if not sections & set(STORE_SECTIONS):
+        what = "is empty" if not sections else f"has no [{'], ['.join(STORE_SECTIONS)}] section"
+        raise ConfigError(f"{what}: nothing says where to import to (defaults would import into the data folder "
+                          "of a fresh install)", file=str(path))
+
+
 def run(args: argparse.Namespace) -> int:
     home = config_home(args.config)
     path = home / IMPORT_INI
@@ -150,6 +181,12 @@ def run(args: argparse.Namespace) -> int:
         if args.init:
             print(f"config files ready: {hk} {imp}")
             return EXIT_OK
+        fresh = load_import_ini(imp)
+        log.warning("no %s in %s: wrote default config files %s and %s; importing into %s (%s) from %s; edit %s "
+                    "(or use HikyuuTDX) to change that", IMPORT_INI, home, hk, imp, fresh.backend,
+                    fresh.hdf5.dir if fresh.backend == "hdf5" else "server on localhost",
+                    f"TDX files in {fresh.tdx.dir}" if fresh.tdx.enable else "the TDX network", imp.name)
+    _check_ini(path)
     cfg = load_import_ini(path)
     options = _options(args, cfg)
     source = _source(args, cfg) if options.ktypes else _NoSource()
@@ -167,8 +204,10 @@ def run(args: argparse.Namespace) -> int:
                 # the TDX network part needs the ``tdx`` extra (pytdx): imported only now (see gui/launch.py)
                 from hikyuu_live.data.netextras import ExtrasImporter, extras_plan
 
-                plan, net = extras_plan(cfg, bar_source=source, tdx_dir=args.tdx_dir, codes=options.codes,
-                                        ignore_kdata=args.ignore_kdata, dry_run=args.dry_run,
+                tdx_dir = args.tdx_dir or cfg.tdx.dir
+                plan, net = extras_plan(cfg, bar_source=source,
+                                        tdx_dir=str(install_root(tdx_dir)) if tdx_dir else None,
+                                        codes=options.codes, ignore_kdata=args.ignore_kdata, dry_run=args.dry_run,
                                         only=only_kinds(args.only), download_dir=str(download_dir(cfg, home)),
                                         local_install=bool(args.tdx_dir or cfg.tdx.enable), offline=args.offline)
                 wants_trades = plan.needs_trade_store and net is not None and not args.dry_run
@@ -205,7 +244,9 @@ def run(args: argparse.Namespace) -> int:
         kinds_out = write_kind_quarantine_csv(kinds, home / "quarantine" / f"import-{stamp}-rows.csv")
         if kinds_out is not None:
             print(f"rejected rows: {kinds_out}", flush=True)
-    return EXIT_INTERRUPTED if report.interrupted else EXIT_OK
+    if report.interrupted:
+        return EXIT_INTERRUPTED
+    return EXIT_PARTIAL if report.failed or (extras is not None and extras.failed) else EXIT_OK
 
 
 def _name_source(args: argparse.Namespace, cfg: ImportIni, source: object) -> Any:
@@ -252,13 +293,19 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return run(args)
     except ConfigError as e:
-        print(f"importdata: bad config: {e}", file=sys.stderr)
+        hint = ""
+        if e.file and Path(e.file).name == IMPORT_INI:
+            hint = f"; fix it, or move it away and run `importdata --init` to write a complete {IMPORT_INI}"
+        print(f"importdata: bad config: {e}{hint}", file=sys.stderr)
         return EXIT_USAGE
+    except StoreBusy as e:
+        print(f"importdata: {e}", file=sys.stderr)
+        return EXIT_PENDING
     except StoreUnavailable as e:
         print(f"importdata: store unreachable: {e}", file=sys.stderr)
         return EXIT_STORE
     except SourceError as e:
-        print(f"importdata: no bar source: {e}", file=sys.stderr)
+        print(f"importdata: source unreachable: {e}", file=sys.stderr)
         return EXIT_SOURCE
     except (StoreError, HikyuuLiveError, OSError) as e:
         print(f"importdata: failed: {e}", file=sys.stderr)

@@ -45,7 +45,7 @@ from hikyuu_live.store.derive import DERIVED
 
 log = logging.getLogger(__name__)
 
-_CODE = re.compile(r"^(SH|SZ|BJ)(\d{6})$")
+_CODE = re.compile(r"^(SH|SZ|BJ)([0-9]{6})$")  # ASCII digits only: codes become table and file names
 
 
 def split_code(code: str) -> tuple[str, str]:

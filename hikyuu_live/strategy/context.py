@@ -16,7 +16,7 @@ from hikyuu_live.model.kdata import KType, parse_ktype
 
 MUST_LOAD = ("SH000001", "SH000300")
 DEFAULT_PRELOAD = 1000
-_CODE = re.compile(r"^(SH|SZ|BJ)(\d{6})$")
+_CODE = re.compile(r"^(SH|SZ|BJ)([0-9]{6})$")
 
 
 def normalize_code(code: str) -> str:

@@ -42,7 +42,7 @@ LC_RECORD = np.dtype([("date", "<u2"), ("minutes", "<u2"), ("open", "<f4"), ("hi
                       ("close", "<f4"), ("amount", "<f4"), ("volume", "<u4"), ("reserved", "<u4")])
 FOLDERS = {KType.DAY: ("lday", ".day"), KType.MIN: ("minline", ".lc1"), KType.MIN5: ("fzline", ".lc5")}
 THOUSANDTHS = ("15", "16", "18", "50", "51", "52", "56", "58", "900", "10", "11", "12")
-_NAME = re.compile(r"^(sh|sz|bj)(\d{6})\.(day|lc1|lc5)$", re.IGNORECASE)
+_NAME = re.compile(r"^(sh|sz|bj)([0-9]{6})\.(day|lc1|lc5)$", re.IGNORECASE | re.ASCII)
 
 
 def price_divisor(code: str) -> int:
@@ -79,9 +79,14 @@ def lc_key(after: np.datetime64) -> int:
 
 
 def _tail(path: Path, record: np.dtype, key_of: Callable[[np.void], int], after_key: int | None) -> np.ndarray:
-    """Records of ``path`` (a trailing partial record is ignored), only those after ``after_key``:
-    a binary search on a memory map touches a few pages, then only the tail is read."""
-    size = path.stat().st_size // record.itemsize
+    """Records of ``path``, only those after ``after_key``: a binary search on a memory map touches a few
+    pages, then only the tail is read. A partial record at the end (TDX writing a bar as we read) is left
+    out with a warning naming the file and the bytes: the next import reads it whole."""
+    nbytes = path.stat().st_size
+    size, extra = divmod(nbytes, record.itemsize)
+    if extra:
+        log.warning("%s: the last %d bytes are not a whole %d-byte record (a bar being written?): ignored", path,
+                    extra, record.itemsize)
     if size == 0:
         return np.zeros(0, dtype=record)
     if after_key is None:
@@ -127,6 +132,13 @@ def read_lc(path: Path, market: str, code: str, after: np.datetime64 | None = No
     out["amount"] = raw["amount"].astype(np.float64) * 0.0001
     out["volume"] = raw["volume"] / float(volume_divisor(market, code))
     return out
+
+
+def install_root(tdx_dir: str | Path) -> Path:
+    """The TDX install folder (holding ``vipdoc`` and ``T0002``) of ``tdx_dir``, which may be the install or
+    its ``vipdoc`` folder."""
+    p = Path(tdx_dir).expanduser()
+    return p.parent if p.name.lower() == "vipdoc" and not (p / "vipdoc").is_dir() else p
 
 
 def find_vipdoc(tdx_dir: str | Path) -> Path:

@@ -66,7 +66,7 @@ def test_load_day_removes_rows_written_twice(tmp_path):
     store.close()
 
 
-def test_h5_killed_mid_write_keeps_every_saved_row_and_continues_in_a_new_generation(tmp_path):
+def test_h5_killed_mid_write_keeps_every_saved_row_and_the_next_writer_continues_the_file(tmp_path):
     rng = random.Random(7)
     expected = 0
     for attempt in range(3):
@@ -90,7 +90,7 @@ def test_h5_killed_mid_write_keeps_every_saved_row_and_continues_in_a_new_genera
         expected = len(got)
         store.close()
     files = {p.name for p in tmp_path.iterdir()}
-    assert {"20261124.h5", "20261124.1.h5", "20261124.2.h5"} <= files  # each run after a kill: a new generation
+    assert files == {"20261124.h5"}  # each run after a kill goes on in the same file (issue 15: no generations)
 
 
 def test_parquet_compacts_on_close_and_ignores_temporary_files(tmp_path):
@@ -190,3 +190,35 @@ def test_clickhouse_store_unreachable_or_misnamed_is_refused():
         store.write(sample(5))
     with pytest.raises(ConfigError):
         make_tick_store("clickhouse", database="x; DROP TABLE y")
+
+
+def test_h5_files_an_older_version_left_open_in_swmr_mode_are_read_and_continued(tmp_path):
+    """Tick files of the SWMR-writing version that a kill left marked "open for writing" (which plain HDF5
+    refuses to open): their rows are read and the next writer continues the file."""
+    import h5py
+
+    from hikyuu_live.model.ticks import RECORD_DTYPE
+
+    path = tmp_path / "20261124.h5"
+    child = f"""
+import h5py, numpy as np, os, sys
+sys.path.insert(0, {str(CHILD.parents[2])!r})
+from tests.dataserver.h5_writer_child import rows
+f = h5py.File({str(path)!r}, "w-", libver="latest")
+ds = f.create_dataset("ticks", shape=(0,), maxshape=(None,), dtype=rows(0, 1).dtype, chunks=(64,))
+f.swmr_mode = True
+ds.resize((100,)); ds[:] = rows(0, 100); ds.flush(); f.flush()
+os._exit(0)  # killed as it wrote: the file stays marked open for SWMR writing
+"""
+    subprocess.run([sys.executable, "-c", child], check=True)
+    with pytest.raises(OSError):
+        h5py.File(path, "r+")
+    store = H5TickStore(tmp_path)
+    assert len(store.load_day(DAY)) == 100
+    store.write(rows(100, 50))
+    got = store.load_day(DAY)
+    assert (got["seq"] == np.arange(150)).all() and got.dtype == RECORD_DTYPE
+    store.close()
+    assert {p.name for p in tmp_path.iterdir()} == {"20261124.h5"}
+    with h5py.File(path, "r") as f:  # and it opens like any file again
+        assert f["ticks"].shape == (150,)

@@ -72,13 +72,14 @@ def test_hdf5_kill_leftovers_and_rollback_never_touch_the_committed_file(tmp_pat
     with make_store("hdf5", directory=tmp_path) as s:
         s.append("SH600000", "DAY", bars[:20])
     before = (tmp_path / "sh_day.h5").read_bytes()
-    (tmp_path / "sh_day.h5.partial").write_bytes(b"half a file")  # what a kill -9 mid-write leaves
+    (tmp_path / "sh_day.h5.journal").write_bytes(b"half a journal")  # what a kill -9 mid-write may leave
+    (tmp_path / "sh_day.h5.new").write_bytes(b"half a new file")
     s = make_store("hdf5", directory=tmp_path).open()
     with pytest.raises(RuntimeError), s.batch():
         s.append("SH600000", "DAY", bars[20:])
         raise RuntimeError("boom")
     assert (tmp_path / "sh_day.h5").read_bytes() == before
-    assert not (tmp_path / "sh_day.h5.partial").exists()
+    assert not (tmp_path / "sh_day.h5.journal").exists() and not (tmp_path / "sh_day.h5.new").exists()
     assert s.last_datetime("SH600000", "DAY") == bars["datetime"][19]
 
 

@@ -1,5 +1,6 @@
-"""HDF5 + SQLite, Hikyuu's embedded layout: bar, trade and tick stores (``files.py`` holds the crash-safe file
-writing and the fast tail reader, ``sqlite.py`` the one SQLite connection factory)."""
+"""HDF5 + SQLite, Hikyuu's embedded layout: bar, trade and tick stores (``session.py`` and ``journal.py``: how
+files are written, committed and published without copying them; ``files.py`` the chunk writer and the fast
+tail reader; ``sqlite.py`` the one SQLite connection factory)."""
 
 from hikyuu_live.store.hdf5.kdata import H5KDataStore
 from hikyuu_live.store.hdf5.ticks import H5TickStore

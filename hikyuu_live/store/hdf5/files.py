@@ -1,34 +1,17 @@
-"""HDF5 file handling for ``H5KDataStore``: crash-safe writing through a shadow copy, a writer lock,
-and a fast reader of table tails.
-
-Why a shadow copy: HDF5 keeps metadata (B-trees, object headers) in memory and writes it back in pieces,
-so a process killed between flushes can leave a file that no longer opens, and its SWMR mode cannot
-create tables (one per stock here). So a writer copies ``sh_day.h5`` to ``sh_day.h5.partial`` (a
-reflink where the file system offers one, else a kernel-side copy), writes there, and on commit
-flushes, closes, fsyncs and atomically renames it over the original. A kill at any moment leaves the
-original exactly as of the last commit, and readers (Hikyuu, strategies) never see a half-written
-file: they keep the version they opened. The next writer deletes a stale ``.partial``.
-
-One writer per data directory at a time: ``WriterLock`` holds an exclusive ``flock`` on
-``<dir>/.hikyuu_live.lock`` from the first write until the commit (or rollback).
+"""HDF5 table helpers for ``H5KDataStore``: compressed chunks of new tables written from worker threads,
+and a fast reader of table tails. (How files are opened for writing and published: ``session.py``.)
 """
 
 from __future__ import annotations
 
-import contextlib
 import logging
-import os
-import shutil
 import zlib
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 from typing import Any, NamedTuple
 
 import h5py
 import numpy as np
-
-from hikyuu_live.errors import StoreUnavailable
 
 try:  # ISA-L: the same zlib format, inflated about 2x and deflated about 4x faster than zlib
     from isal.isal_zlib import compress as _isal_deflate
@@ -39,140 +22,6 @@ except ImportError:  # pragma: no cover - isal is a dependency, but keep working
     _isal_deflate = None  # type: ignore[assignment]
 
 log = logging.getLogger(__name__)
-
-SHADOW_SUFFIX = ".partial"
-LOCK_NAME = ".hikyuu_live.lock"
-_FICLONE = 0x40049409  # linux/fs.h: share the source's blocks (btrfs, xfs); falls back to a copy
-
-
-def _clone(src: Path, dst: Path) -> None:
-    try:
-        import fcntl
-
-        with open(src, "rb") as s, open(dst, "wb") as d:
-            fcntl.ioctl(d.fileno(), _FICLONE, s.fileno())
-        return
-    except (OSError, ImportError):
-        pass
-    shutil.copyfile(src, dst)
-
-
-def _fsync_path(path: Path, directory: bool = False) -> None:
-    flags = os.O_RDONLY | (getattr(os, "O_DIRECTORY", 0) if directory else 0)
-    try:
-        fd = os.open(path, flags)
-    except OSError:
-        return  # e.g. directories cannot be opened on Windows: nothing to sync there
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
-class WriterLock:
-    """An exclusive, non-blocking ``flock`` on ``<directory>/.hikyuu_live.lock``."""
-
-    def __init__(self, directory: Path) -> None:
-        self.path = directory / LOCK_NAME
-        self._fd: int | None = None
-
-    def acquire(self) -> None:
-        if self._fd is not None:
-            return
-        try:
-            import fcntl
-        except ImportError:  # no flock (Windows): single writer is then the user's job
-            return
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except OSError as e:
-            os.close(fd)
-            raise StoreUnavailable(f"another process is writing to {self.path.parent} (lock {self.path})") from e
-        self._fd = fd
-
-    def release(self) -> None:
-        if self._fd is not None:
-            os.close(self._fd)  # closing drops the flock
-            self._fd = None
-
-
-class ShadowFile:
-    """One target file opened for writing through ``<target>.partial``; see the module docstring."""
-
-    def __init__(self, target: Path) -> None:
-        self.target = target
-        self.shadow = target.with_name(target.name + SHADOW_SUFFIX)
-        self.file: h5py.File | None = None
-
-    def open(self) -> h5py.File:
-        if self.file is not None:
-            return self.file
-        try:
-            self.target.parent.mkdir(parents=True, exist_ok=True)
-            if self.shadow.exists():
-                log.warning("removing %s left by an interrupted writer", self.shadow)
-                self.shadow.unlink()
-            if self.target.exists():
-                _clone(self.target, self.shadow)
-            self.file = h5py.File(self.shadow, "a")
-        except OSError as e:
-            raise StoreUnavailable(f"cannot write {self.target}: {e}") from e
-        return self.file
-
-    def commit(self) -> None:
-        if self.file is None:
-            return
-        self.file.flush()
-        self.file.close()
-        self.file = None
-        _fsync_path(self.shadow)
-        os.replace(self.shadow, self.target)
-        _fsync_path(self.target.parent, directory=True)
-
-    def abort(self) -> None:
-        if self.file is not None:
-            with contextlib.suppress(Exception):
-                self.file.close()
-            self.file = None
-        with contextlib.suppress(FileNotFoundError):
-            self.shadow.unlink()
-
-
-class ReadCache:
-    """Read handles per path, reopened when the file was replaced by a commit (new inode or mtime)."""
-
-    def __init__(self) -> None:
-        self._open: dict[Path, tuple[tuple[int, int], h5py.File]] = {}
-
-    def get(self, path: Path) -> h5py.File | None:
-        try:
-            st = path.stat()
-        except FileNotFoundError:
-            self.drop(path)
-            return None
-        key = (st.st_ino, st.st_mtime_ns)
-        held = self._open.get(path)
-        if held is not None and held[0] == key:
-            return held[1]
-        self.drop(path)
-        try:
-            f = h5py.File(path, "r")
-        except OSError as e:
-            raise StoreUnavailable(f"cannot read {path}: {e}") from e
-        self._open[path] = (key, f)
-        return f
-
-    def drop(self, path: Path) -> None:
-        held = self._open.pop(path, None)
-        if held is not None:
-            with contextlib.suppress(Exception):
-                held[1].close()
-
-    def close(self) -> None:
-        for path in list(self._open):
-            self.drop(path)
 
 
 # ----------------------------------------------------------------------------- parallel chunk writes
@@ -290,7 +139,7 @@ class _TailJob(NamedTuple):
     raws: list[bytes]
     chunk_rows: int
     skip: int  # rows of the first chunk before the tail
-    tail_rows: int  # rows of the tail
+    n_rows: int  # rows of the tail
     deflated: bool
     shuffled: bool
 
@@ -298,18 +147,18 @@ class _TailJob(NamedTuple):
 def _decode_batch(jobs: list[_TailJob], dtype: np.dtype,
                   conv: Callable[[np.ndarray], np.ndarray]) -> dict[str, np.ndarray]:
     """The tails of ``jobs`` (tables of one dtype) decoded into one array, converted at once, and split."""
-    total = sum(j.tail_rows for j in jobs)
+    total = sum(j.n_rows for j in jobs)
     rows = np.empty(total, dtype=dtype)
     flat = rows.view(np.uint8).reshape(total, dtype.itemsize)
     pos = 0
     for job in jobs:
-        first, left, per = job.skip, job.tail_rows, job.chunk_rows
+        first, left, per = job.skip, job.n_rows, job.chunk_rows
         for raw in job.raws:
             take = min(per - first, left)
             _copy_rows(raw, job, flat[pos:pos + take], first, take)
             pos, left, first = pos + take, left - take, 0
     done = conv(rows)
-    bounds = np.cumsum([0] + [j.tail_rows for j in jobs])
+    bounds = np.cumsum([0] + [j.n_rows for j in jobs])
     if len(done) != total:  # ``conv`` dropped rows (e.g. impossible datetimes): convert table by table
         return {j.name: conv(rows[bounds[i]:bounds[i + 1]]) for i, j in enumerate(jobs)}
     return {j.name: done[bounds[i]:bounds[i + 1]] for i, j in enumerate(jobs)}

@@ -8,17 +8,21 @@ groups ``/week``, ``/month``, ``/quarter``, ``/halfyear``, ``/year`` and the 5-m
 ``/min30``, ``/min60``, ``/hour2``: one ``H5Index`` table per stock (period label, first row in
 ``/data``), kept up to date by every append, without which Hikyuu reads those periods as empty.
 
-Writes go through a shadow copy committed by atomic rename (``h5files``); ``stock.db`` is SQLite with
-its own transactions. Compression level 4 rather than the original's 9: twice as fast to write
-for files about 1 % larger, and the same to read. The chunks of new tables are deflated on worker threads
-by ISA-L (``h5files.deflater``: about 4x zlib's speed for files about 4 % larger, the same gzip format
-HDF5 and Hikyuu read); appends to existing tables go through HDF5's own filter at the configured level.
+Writes go through a write session per file (``session.py``): nothing is copied, the file is changed only
+when a commit is published, under HDF5's own lock, so readers (Hikyuu's C++ core included) see either
+the old or the new commit; ``stock.db`` is SQLite with its own transactions. Compression level 4 rather
+than the original's 9: twice as fast to write for files about 1 % larger, and the same to read. The
+chunks of new tables are deflated on worker threads by ISA-L (``files.deflater``: about 4x zlib's speed
+for files about 4 % larger, the same gzip format HDF5 and Hikyuu read); appends to existing tables go
+through HDF5's own filter at the configured level.
 """
 
 from __future__ import annotations
 
 import logging
 import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import h5py
@@ -36,7 +40,16 @@ from hikyuu_live.store.derive import (
     period_start,
     stored_type,
 )
-from hikyuu_live.store.hdf5.files import ChunkWriter, ReadCache, ShadowFile, WriterLock, read_tails
+from hikyuu_live.store.hdf5.files import ChunkWriter, read_tails
+from hikyuu_live.store.hdf5.session import (
+    PUBLISH_WAIT_S,
+    Publisher,
+    WriteSession,
+    commit_sessions,
+    finish_sessions,
+    pending_journal,
+    read_lock,
+)
 from hikyuu_live.store.hdf5.sqlite import connect_sqlite
 from hikyuu_live.store.sqlbase import SQLITE, SqlBaseInfo
 
@@ -79,21 +92,28 @@ def from_h5(rows: np.ndarray) -> np.ndarray:
 
 
 class H5KDataStore(BaseInfoByDelegate, KDataStore):
-    """See the module docstring. ``files`` maps ``sh_day``-style keys to paths (hikyuu.ini ``[kdata]``)."""
+    """See the module docstring. ``files`` maps ``sh_day``-style keys to paths (hikyuu.ini ``[kdata]``).
+
+    ``reader_wait_s``: how long ``close`` waits for other programs (Hikyuu keeps its files open while it
+    runs) to let go of a file whose commit could not be published yet; then ``StoreBusy``, the commit
+    staying durable in the file's journal for the next writer to publish.
+    """
 
     name = "hdf5"
 
     def __init__(self, directory: str | Path, *, files: dict[str, str] | None = None, db: str | Path | None = None,
-                 compression_level: int = 4, read_threads: int = 2, write_threads: int = 2) -> None:
+                 compression_level: int = 4, read_threads: int = 2, write_threads: int = 2,
+                 reader_wait_s: float = 60.0) -> None:
         super().__init__()
         self.directory = Path(directory).expanduser()
         self.files = {k.lower(): Path(v).expanduser() for k, v in (files or {}).items()}
         self.db = Path(db).expanduser() if db else self.directory / "stock.db"
         self.compression_level = compression_level
         self.read_threads = read_threads
-        self._writers: dict[Path, ShadowFile] = {}
-        self._reads = ReadCache()
-        self._lock = WriterLock(self.directory)
+        self.reader_wait_s = reader_wait_s
+        self._sessions: dict[Path, WriteSession] = {}
+        self._publisher = Publisher()
+        self._waited = False  # a commit found a file held open by readers: later commits do not wait again
         self._base = SqlBaseInfo(self._connect_db, SQLITE)
         self._groups: dict[tuple[int, str], h5py.Group] = {}  # open groups of the files being written
         self._dcpls: dict[int, h5py.h5p.PropDCID] = {}
@@ -130,7 +150,7 @@ class H5KDataStore(BaseInfoByDelegate, KDataStore):
         if not path.is_file():
             return None
         try:
-            with h5py.File(path, "r") as f:
+            with read_lock(path, timeout_s), h5py.File(path, "r") as f:
                 ds = f.get(f"data/{market}{code}")
                 if ds is None or not len(ds):
                     return None
@@ -152,47 +172,56 @@ class H5KDataStore(BaseInfoByDelegate, KDataStore):
     def _close(self) -> None:
         self._chunks.close()
         self._groups.clear()
-        for w in self._writers.values():
-            w.abort()
-        self._writers.clear()
-        self._reads.close()
-        self._base.close()
-        self._lock.release()
+        try:
+            finish_sessions(self._sessions, self.reader_wait_s)
+        finally:
+            self._publisher.close()
+            self._base.close()
 
     def _commit(self) -> None:
         self._chunks.drain()
         self._groups.clear()
-        for path, w in list(self._writers.items()):
-            w.commit()
-            self._reads.drop(path)
-        self._writers.clear()
-        self._lock.release()
+        self._waited = commit_sessions(self._sessions, 0.0 if self._waited else PUBLISH_WAIT_S) or self._waited
 
     def _rollback(self) -> None:
         self._chunks.discard()
         self._groups.clear()
-        for w in self._writers.values():
-            w.abort()
-        self._writers.clear()
-        self._lock.release()
+        for s in self._sessions.values():
+            s.abort()
+        self._sessions.clear()
 
     # ------------------------------------------------------------------ files
     def _writer(self, market: str, ktype: KType) -> h5py.File:
         path = self.path(market, ktype)
-        w = self._writers.get(path)
-        if w is None:
-            self._lock.acquire()
-            w = self._writers[path] = ShadowFile(path)
-        return w.open()
+        s = self._sessions.get(path)
+        if s is None:
+            s = self._sessions[path] = WriteSession(path, self._publisher)
+        return s.open()
 
-    def _reader(self, market: str, ktype: KType) -> h5py.File | None:
-        """The file to read: our own uncommitted shadow while writing, else the committed file."""
+    @contextmanager
+    def _reading(self, market: str, ktype: KType, *, resume: bool = False) -> Iterator[h5py.File | None]:
+        """The file to read: our own session's while we write it, else the published file, opened under
+        HDF5's shared lock for this one read (None when it does not exist)."""
         path = self.path(market, ktype)
-        w = self._writers.get(path)
-        if w is not None and w.file is not None:
+        s = self._sessions.get(path)
+        if s is None and resume and pending_journal(path):  # an earlier run's commit waits: carry on from it
+            s = self._sessions[path] = WriteSession(path, self._publisher)
+        if s is not None and (s.active or resume):
             self._chunks.drain()
-            return w.file
-        return self._reads.get(path)
+            yield s.open()
+            return
+        with read_lock(path) as exists:
+            if not exists:
+                yield None
+                return
+            try:
+                f = h5py.File(path, "r")
+            except OSError as e:
+                raise StoreUnavailable(f"cannot read {path}: {e}") from e
+            try:
+                yield f
+            finally:
+                f.close()
 
     @staticmethod
     def _dataset(f: h5py.File | None, group: str, name: str) -> h5py.Dataset | None:
@@ -206,12 +235,12 @@ class H5KDataStore(BaseInfoByDelegate, KDataStore):
 
     # ------------------------------------------------------------------ reads
     def _last_datetimes(self, market: str, ktype: KType, codes: list[str] | None) -> dict[str, np.datetime64]:
-        f = self._reader(market, ktype)
-        if f is None or "data" not in f:
-            return {}
-        g = f["data"]
-        names = [n for n in g if n.startswith(market)] if codes is None else [market + c for c in codes]
-        tails = read_tails(g, names, 1, threads=1)
+        with self._reading(market, ktype, resume=True) as f:
+            if f is None or "data" not in f:
+                return {}
+            g = f["data"]
+            names = [n for n in g if n.startswith(market)] if codes is None else [market + c for c in codes]
+            tails = read_tails(g, names, 1, threads=1)
         out = {}
         for name, rows in tails.items():
             if len(rows):
@@ -222,8 +251,13 @@ class H5KDataStore(BaseInfoByDelegate, KDataStore):
 
     def _read(self, market: str, code: str, ktype: KType, start: np.datetime64 | None,
               end: np.datetime64 | None, last_n: int | None) -> np.ndarray:
+        with self._reading(market, stored_type(ktype)) as f:
+            return self._read_in(f, market, code, ktype, start, end, last_n)
+
+    def _read_in(self, f: h5py.File | None, market: str, code: str, ktype: KType, start: np.datetime64 | None,
+                 end: np.datetime64 | None, last_n: int | None) -> np.ndarray:
         base = stored_type(ktype)
-        ds = self._dataset(self._reader(market, base), "data", market + code)
+        ds = self._dataset(f, "data", market + code)
         if ds is None or not ds.shape[0]:
             return np.zeros(0, KDATA_DTYPE)
         if ktype is not base:
@@ -266,28 +300,31 @@ class H5KDataStore(BaseInfoByDelegate, KDataStore):
             return super()._read_last_n(keys, ktype, n)
         out: dict[tuple[str, str], np.ndarray] = {}
         for market in sorted({m for m, _ in keys}):
-            f = self._reader(market, ktype)
-            if f is None or "data" not in f:
-                continue
-            names = [m + c for m, c in keys if m == market]
-            for name, bars in read_tails(f["data"], names, n, threads=self.read_threads, convert=from_h5).items():
+            with self._reading(market, ktype) as f:
+                if f is None or "data" not in f:
+                    continue
+                names = [m + c for m, c in keys if m == market]
+                tails = read_tails(f["data"], names, n, threads=self.read_threads, convert=from_h5)
+            for name, bars in tails.items():
                 out[(market, name[2:])] = bars
         return out
 
     def _count(self, market: str, code: str, ktype: KType) -> int:
         base = stored_type(ktype)
-        f = self._reader(market, base)
-        if ktype is not base:
-            idx = self._dataset(f, ktype.value.lower(), market + code)
-            return int(idx.shape[0]) if idx is not None else len(self._read(market, code, ktype, None, None, None))
-        ds = self._dataset(f, "data", market + code)
-        return int(ds.shape[0]) if ds is not None else 0
+        with self._reading(market, base) as f:
+            if ktype is not base:
+                idx = self._dataset(f, ktype.value.lower(), market + code)
+                if idx is not None:
+                    return int(idx.shape[0])
+                return len(self._read_in(f, market, code, ktype, None, None, None))
+            ds = self._dataset(f, "data", market + code)
+            return int(ds.shape[0]) if ds is not None else 0
 
     def _codes(self, market: str, ktype: KType) -> list[str]:
-        f = self._reader(market, ktype)
-        if f is None or "data" not in f:
-            return []
-        return [n[2:] for n, ds in f["data"].items() if n.startswith(market) and ds.shape[0]]
+        with self._reading(market, ktype) as f:
+            if f is None or "data" not in f:
+                return []
+            return [n[2:] for n, ds in f["data"].items() if n.startswith(market) and ds.shape[0]]
 
     # ------------------------------------------------------------------ writes
     def _group(self, f: h5py.File, name: str) -> h5py.Group:
@@ -329,40 +366,68 @@ class H5KDataStore(BaseInfoByDelegate, KDataStore):
         name = market + code
         rows = to_h5(bars)
         data = self._group(f, "data")
-        ds = data.get(name)
-        if ds is None:  # a new table: chunks compressed in the background, indexes computed in one go
+        dsid = _table(data, name)
+        if dsid is None:  # a new table: chunks compressed in the background, indexes computed in one go
             self._create(data, name, rows, CHUNK_ROWS[ktype], background=len(rows) >= 256)
             for dk, idx in all_index_rows(bars["datetime"], ktype).items():
                 self._create(self._group(f, dk.value.lower()), name, idx, INDEX_CHUNK_ROWS, background=True)
             return
         self._chunks.drain()  # the table may have chunks in flight from earlier in this batch
-        old = ds.shape[0]
-        ds.resize((old + len(rows),))
-        ds[old:] = rows
-        for dk in DERIVED[ktype]:
-            self._update_index(f, name, dk, ds, old, bars["datetime"])
+        old = int(dsid.shape[0])
+        _write_at(dsid, old, rows)
+        self._update_indexes(f, name, ktype, dsid, old, bars["datetime"])
 
-    def _update_index(self, f: h5py.File, name: str, ktype: KType, ds: h5py.Dataset | None, old: int,
-                      new_dt: np.ndarray) -> None:
-        """Rewrite the last period's index row and append the rows of the new periods."""
-        group = self._group(f, ktype.value.lower())
-        idx = group.get(name) if ds is not None else None
-        keep, since = 0, old
-        if idx is not None and idx.shape[0]:
-            keep = idx.shape[0] - 1
-            since = int(idx[keep]["start"])
-        elif ds is not None and old:
-            since = 0  # the index is missing (a file from elsewhere): rebuild it whole
-        stored = from_number(ds.fields("datetime")[since:old]) if ds is not None and since < old else None
-        dts = np.concatenate((stored, new_dt)) if stored is not None and len(stored) else new_dt
-        rows = index_rows(dts, ktype, offset=since)
-        if idx is None:
-            if name in group:
-                del group[name]
-            self._create(group, name, rows, INDEX_CHUNK_ROWS)
-            return
-        idx.resize((keep + len(rows),))
-        idx[keep:] = rows
+    def _update_indexes(self, f: h5py.File, name: str, ktype: KType, dsid: h5py.h5d.DatasetID, old: int,
+                        new_dt: np.ndarray) -> None:
+        """Per derived type: rewrite the last period's index row and append the rows of the new periods.
+        Low-level h5py calls (an append of one day touches six tables: the high-level API's bookkeeping
+        cost more than the writes), and the stored datetimes the periods need read once for all of them."""
+        plans = []
+        for dk in DERIVED[ktype]:
+            group = self._group(f, dk.value.lower())
+            idx = _table(group, name)
+            keep, since = 0, 0  # no index (a file from elsewhere): rebuilt whole
+            n = int(idx.shape[0]) if idx is not None else 0
+            if n:
+                keep = n - 1
+                since = int(_rows(idx, keep, 1)["start"][0])
+            plans.append((dk, group, idx, keep, min(since, old)))
+        first = min((p[4] for p in plans), default=old)
+        stored = from_number(_rows(dsid, first, old - first)["datetime"]) if first < old else new_dt[:0]
+        all_dt = np.concatenate((stored, new_dt))
+        for dk, group, idx, keep, since in plans:
+            rows = index_rows(all_dt[since - first:], dk, offset=since)
+            if idx is None:
+                if name in group:
+                    del group[name]
+                self._create(group, name, rows, INDEX_CHUNK_ROWS)
+            else:
+                _write_at(idx, keep, rows)
+
+
+def _table(group: h5py.Group, name: str) -> h5py.h5d.DatasetID | None:
+    key = name.encode()
+    if not group.id.links.exists(key):  # cheaper than the KeyError of a failed open (new tables: every one)
+        return None
+    return h5py.h5d.open(group.id, key)
+
+
+def _rows(dsid: h5py.h5d.DatasetID, start: int, count: int) -> np.ndarray:
+    out = np.empty(count, dtype=dsid.dtype)
+    if count:
+        space = dsid.get_space()
+        space.select_hyperslab((start,), (count,))
+        dsid.read(h5py.h5s.create_simple((count,)), space, out)
+    return out
+
+
+def _write_at(dsid: h5py.h5d.DatasetID, at: int, rows: np.ndarray) -> None:
+    """Rows written from row ``at`` on, the table cut or grown to end with them."""
+    dsid.set_extent((at + len(rows),))
+    if len(rows):
+        space = dsid.get_space()
+        space.select_hyperslab((at,), (len(rows),))
+        dsid.write(h5py.h5s.create_simple((len(rows),)), space, np.ascontiguousarray(rows))
 
 
 __all__ = ["H5_DTYPE", "H5KDataStore", "from_h5", "to_h5"]

@@ -9,18 +9,21 @@ of exchange wall time, prices uint32 in 0.001 yuan as Hikyuu's HDF5 K-data, ``am
 Why not Hikyuu's ``<m>_trans.h5`` layout: it holds trades (price, volume, buy/sell), not quote
 snapshots with a book, and one table per stock would make each save thousands of small appends.
 
-Crash safety: files are written in HDF5's single-writer/multiple-reader (SWMR) mode, where every
-flush leaves the file consistent: a reader sees exactly the rows of the last flush even after the
-writer was killed (tested with ``kill -9``). HDF5 then marks the file "open for writing" and refuses
-to open it for writing again, so after a crash the next writes of that day go to a new generation
-``<YYYYMMDD>.1.h5`` (``.2.h5`` ...). Reading a day reads every generation. A file that a crash left
-unreadable (killed while creating it, before any tick was flushed) is skipped with a warning.
+Crash safety: written through the same write sessions as the K-data files (``session.py``): each
+``write`` appends its rows to the day's journal, makes it durable and publishes it into the file under
+HDF5's own lock, so a killed writer leaves the file holding exactly the writes that had returned, and the
+next writer goes on in the same file. One writer per file (the journal's lock), on Linux and Windows.
+Files an earlier version wrote in HDF5's SWMR mode and a crash left marked "open for writing" are read,
+never written again: new rows go to the next generation ``<YYYYMMDD>.1.h5`` (``.2.h5`` ...). Reading a
+day reads every generation; one that cannot be read is skipped with a warning.
 """
 
 from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
 
@@ -29,6 +32,8 @@ import numpy as np
 
 from hikyuu_live.errors import StoreSchemaError, StoreUnavailable
 from hikyuu_live.model.ticks import RECORD_DTYPE
+from hikyuu_live.store.hdf5.journal import journal_path
+from hikyuu_live.store.hdf5.session import Publisher, WriteLocked, WriteSession, read_lock
 from hikyuu_live.store.ticks import TickStore, empty_records
 
 log = logging.getLogger(__name__)
@@ -42,14 +47,15 @@ class H5TickStore(TickStore):
 
     name = "hdf5"
 
-    def __init__(self, directory: str | Path, *, compression_level: int = 4, chunk_rows: int = 8192) -> None:
+    def __init__(self, directory: str | Path, *, compression_level: int = 4, chunk_rows: int = 8192,
+                 reader_wait_s: float = 10.0) -> None:
         self.directory = Path(directory)
         self.compression_level = compression_level
         self.chunk_rows = chunk_rows
-        self._file: h5py.File | None = None
-        self._ds: h5py.Dataset | None = None
+        self.reader_wait_s = reader_wait_s
+        self._publisher = Publisher()
+        self._session: WriteSession | None = None
         self._file_day: date | None = None
-        self._path: Path | None = None
 
     def describe(self) -> str:
         return f"hdf5:{self.directory}"
@@ -70,72 +76,91 @@ class H5TickStore(TickStore):
         return self.directory / (f"{stamp}.h5" if generation == 0 else f"{stamp}.{generation}.h5")
 
     def _open_writer(self, day: date) -> h5py.Dataset:
-        if self._ds is not None and self._file_day == day:
-            return self._ds
+        s = self._session
+        if s is not None and self._file_day == day:
+            return s.open()[DATASET]
         self._close()
         try:
             self.directory.mkdir(parents=True, exist_ok=True)
         except OSError as e:
             raise StoreUnavailable(f"cannot create {self.directory}: {e}") from e
         gens = self._generations(day)
-        if gens:  # a cleanly closed file takes more rows; one left by a crash refuses, so start the next
-            gen, path = gens[-1]
+        gen = gens[-1][0] if gens else 0
+        while True:
+            path = self.path(day, gen)
+            s = WriteSession(path, self._publisher)
             try:
-                f = h5py.File(path, "a", libver="latest")
+                f = s.open()
+                if DATASET not in f:
+                    ds = f.create_dataset(DATASET, shape=(0,), maxshape=(None,), dtype=RECORD_DTYPE,
+                                          chunks=(self.chunk_rows,), compression="gzip",
+                                          compression_opts=self.compression_level, shuffle=True)
+                    ds.attrs["layout"] = "hikyuu_live ticks v1: see hikyuu_live/store/hdf5/ticks.py"
+                    log.info("saving ticks of %s to %s", day, path)
                 ds = f[DATASET]
-                f.swmr_mode = True
-                self._file, self._ds, self._file_day, self._path = f, ds, day, path
-                return ds
-            except (OSError, KeyError) as e:
+                if ds.dtype != RECORD_DTYPE:
+                    raise StoreSchemaError(f"{path}: /{DATASET} has dtype {ds.dtype}, not this version's")
+            except WriteLocked:
+                raise
+            except StoreUnavailable as e:  # e.g. a file an older version's crash left marked open for writing
+                s.abort()
                 log.warning("%s cannot be appended to (%s): writing %s from now on", path, e,
                             self.path(day, gen + 1).name)
-            next_gen = gen + 1
-        else:
-            next_gen = 0
-        path = self.path(day, next_gen)
-        try:
-            f = h5py.File(path, "w-", libver="latest")
-            ds = f.create_dataset(DATASET, shape=(0,), maxshape=(None,), dtype=RECORD_DTYPE,
-                                  chunks=(self.chunk_rows,), compression="gzip",
-                                  compression_opts=self.compression_level, shuffle=True)
-            ds.attrs["layout"] = "hikyuu_live ticks v1: see hikyuu_live/store/hdf5/ticks.py"
-            f.swmr_mode = True
-        except OSError as e:
-            raise StoreUnavailable(f"cannot create {path}: {e}") from e
-        self._file, self._ds, self._file_day, self._path = f, ds, day, path
-        log.info("saving ticks of %s to %s", day, path)
-        return ds
+                gen += 1
+                continue
+            self._session, self._file_day = s, day
+            return ds
 
     # ------------------------------------------------------------------ hooks
     def _append(self, day: date, records: np.ndarray) -> None:
         ds = self._open_writer(day)
         n = ds.shape[0]
+        assert self._session is not None
         try:
             ds.resize((n + len(records),))
             ds[n:] = records
-            ds.flush()
-            assert self._file is not None
-            self._file.flush()
         except OSError as e:
-            raise StoreUnavailable(f"writing {self._file_day} ticks failed: {e}") from e
+            self._close()
+            raise StoreUnavailable(f"writing {day} ticks failed: {e}") from e
+        self._session.commit(0.0 if self._session.pending else self.reader_wait_s)  # durable when it returns
 
-    def _read_generation(self, path: Path) -> np.ndarray:
+    @contextmanager
+    def _reading(self, path: Path) -> Iterator[h5py.Dataset | None]:
+        """A generation's ticks: through our own session while we write it, else the published file under
+        HDF5's shared lock (after publishing what a writer that is gone left in its journal)."""
+        s = self._session
+        if s is not None and s.target == path:
+            yield s.open()[DATASET]
+            return
+        if journal_path(path).exists():  # what a killed writer left: publish it (or drop an empty journal)
+            other = WriteSession(path, self._publisher)
+            try:
+                other.open()
+                other.commit(self.reader_wait_s)
+            except WriteLocked:
+                pass  # a writer at work: read what it published
+            finally:
+                other.abort()
         try:
-            with h5py.File(path, "r", swmr=True) as f:
-                ds = f[DATASET]
-                if ds.dtype != RECORD_DTYPE:
-                    raise StoreSchemaError(f"{path}: /{DATASET} has dtype {ds.dtype}, not this version's")
-                return ds[:]
+            with read_lock(path) as exists:
+                if not exists:
+                    yield None
+                    return
+                with _open_read(path) as f:
+                    ds = f[DATASET]
+                    if ds.dtype != RECORD_DTYPE:
+                        raise StoreSchemaError(f"{path}: /{DATASET} has dtype {ds.dtype}, not this version's")
+                    yield ds
         except (OSError, KeyError) as e:
             log.warning("skipping unreadable tick file %s: %s", path, e)
-            return empty_records()
+            yield None
 
     def _read_day(self, day: date) -> np.ndarray:
-        if self._file_day == day and self._ds is not None:  # our own writer has one of them open
-            parts = [self._read_generation(p) for _, p in self._generations(day) if p != self._path]
-            parts.append(self._ds[:])
-        else:
-            parts = [self._read_generation(p) for _, p in self._generations(day)]
+        parts = []
+        for _, path in self._generations(day):
+            with self._reading(path) as ds:
+                if ds is not None:
+                    parts.append(ds[:])
         return np.concatenate(parts) if parts else empty_records()
 
     def _days(self) -> list[date]:
@@ -152,24 +177,36 @@ class H5TickStore(TickStore):
     def _saved_seq(self, day: date) -> int:
         best = -1
         for _, path in self._generations(day):
-            if path == self._path and self._ds is not None:
-                best = max(best, _last_seq(self._ds))
-                continue
-            try:
-                with h5py.File(path, "r", swmr=True) as f:
-                    best = max(best, _last_seq(f[DATASET]))
-            except (OSError, KeyError):
-                continue
+            with self._reading(path) as ds:
+                if ds is not None:
+                    best = max(best, _last_seq(ds))
         return best
 
     def _close(self) -> None:
-        if self._file is not None:
+        s, self._session, self._file_day = self._session, None, None
+        if s is not None:
             try:
-                self._file.close()
-            except OSError as e:
-                log.warning("closing %s: %s", self._file_day, e)
-        self._file = self._ds = None
-        self._file_day = self._path = None
+                if s.pending:
+                    s.commit(self.reader_wait_s)
+            except StoreUnavailable as e:
+                log.warning("closing %s: %s", s.target, e)
+            finally:
+                s.abort()  # what is committed stays in the journal when it could not be published yet
+
+    def close(self) -> None:
+        try:
+            super().close()
+        finally:
+            self._publisher.close()
+
+
+def _open_read(path: Path) -> h5py.File:
+    """A tick file opened to read; one an older version wrote in SWMR mode and a crash left marked "open
+    for writing" opens only as a SWMR reader."""
+    try:
+        return h5py.File(path, "r")
+    except OSError:
+        return h5py.File(path, "r", swmr=True)
 
 
 def _last_seq(ds: h5py.Dataset) -> int:

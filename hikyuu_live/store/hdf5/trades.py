@@ -4,13 +4,15 @@
 YYYYMMDDhhmmss, ``price`` uint64 in 0.001 yuan, ``vol`` uint64, ``buyorsell`` uint8).
 ``<dir>/<market>_time.h5``: ``/data/<MARKET><code>`` of ``H5MinuteTime`` (``datetime`` uint64
 YYYYMMDDhhmm, ``price`` uint64 in 0.001 yuan, ``vol`` uint64). gzip + shuffle, chunked, extendable.
-Written through the same shadow copy and writer lock as the K-data files (``h5files``): a kill leaves
-each file as of the last commit.
+Written through the same write sessions as the K-data files (``session.py``): nothing is copied, a kill
+leaves each file as of its last commit, and readers see the old or the new commit, never a mix.
 """
 
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +22,15 @@ import numpy as np
 from hikyuu_live.errors import StoreSchemaError, StoreUnavailable
 from hikyuu_live.model.datenum import from_number, from_seconds_number, to_number, to_seconds_number
 from hikyuu_live.model.tradedata import KINDS
-from hikyuu_live.store.hdf5.files import ShadowFile, WriterLock
+from hikyuu_live.store.hdf5.session import (
+    PUBLISH_WAIT_S,
+    Publisher,
+    WriteSession,
+    commit_sessions,
+    finish_sessions,
+    pending_journal,
+    read_lock,
+)
 from hikyuu_live.store.hdf5.sqlite import connect_sqlite
 from hikyuu_live.store.sqlbase import SQLITE
 from hikyuu_live.store.sqlfinance import SqlFinance
@@ -58,14 +68,16 @@ class H5TradeStore(TradeStore):
     name = "hdf5"
 
     def __init__(self, directory: str | Path, *, files: dict[str, str] | None = None, db: str | Path | None = None,
-                 compression_level: int = 4, **_: Any) -> None:
+                 compression_level: int = 4, reader_wait_s: float = 60.0, **_: Any) -> None:
         super().__init__()
         self.directory = Path(directory).expanduser()
         self.files = {k.lower(): Path(v).expanduser() for k, v in (files or {}).items()}
         self.db = Path(db).expanduser() if db else self.directory / "stock.db"
         self.compression_level = compression_level
-        self._writers: dict[Path, ShadowFile] = {}
-        self._lock = WriterLock(self.directory)
+        self.reader_wait_s = reader_wait_s
+        self._sessions: dict[Path, WriteSession] = {}
+        self._publisher = Publisher()
+        self._waited = False
         self._finance_db = SqlFinance(self._connect_db, SQLITE)
 
     def describe(self) -> str:
@@ -83,45 +95,54 @@ class H5TradeStore(TradeStore):
         self.directory.mkdir(parents=True, exist_ok=True)
 
     def _close(self) -> None:
-        self._rollback()
-        self._finance_db.close()
+        try:
+            finish_sessions(self._sessions, self.reader_wait_s)
+        finally:
+            self._publisher.close()
+            self._finance_db.close()
 
     def _commit(self) -> None:
-        for w in self._writers.values():
-            w.commit()
-        self._writers.clear()
-        self._lock.release()
+        self._waited = commit_sessions(self._sessions, 0.0 if self._waited else PUBLISH_WAIT_S) or self._waited
         self._finance_db.commit()
 
     def _rollback(self) -> None:
-        for w in self._writers.values():
+        for w in self._sessions.values():
             w.abort()
-        self._writers.clear()
-        self._lock.release()
+        self._sessions.clear()
 
-    def _file(self, kind: str, market: str, *, write: bool) -> h5py.File | None:
+    def _writer(self, kind: str, market: str) -> h5py.File:
         path = self.path(kind, market)
-        w = self._writers.get(path)
-        if write and w is None:
-            self._lock.acquire()
-            w = self._writers[path] = ShadowFile(path)
-        if w is not None:
-            return w.open()
-        if not path.exists():
-            return None
-        try:
-            return h5py.File(path, "r")
-        except OSError as e:
-            raise StoreUnavailable(f"cannot read {path}: {e}") from e
+        s = self._sessions.get(path)
+        if s is None:
+            s = self._sessions[path] = WriteSession(path, self._publisher)
+        return s.open()
 
-    def _close_reader(self, kind: str, market: str, f: h5py.File | None) -> None:
-        if f is not None and self.path(kind, market) not in self._writers:
-            f.close()
+    @contextmanager
+    def _reading(self, kind: str, market: str, *, resume: bool = False) -> Iterator[h5py.File | None]:
+        """Our own session's file while we write it, else the published file under HDF5's shared lock."""
+        path = self.path(kind, market)
+        s = self._sessions.get(path)
+        if s is None and resume and pending_journal(path):  # an earlier run's commit waits: carry on from it
+            s = self._sessions[path] = WriteSession(path, self._publisher)
+        if s is not None and (s.active or resume):
+            yield s.open()
+            return
+        with read_lock(path) as exists:
+            if not exists:
+                yield None
+                return
+            try:
+                f = h5py.File(path, "r")
+            except OSError as e:
+                raise StoreUnavailable(f"cannot read {path}: {e}") from e
+            try:
+                yield f
+            finally:
+                f.close()
 
     # ------------------------------------------------------------------ hooks
     def _last_datetimes(self, kind: str, market: str) -> dict[str, np.datetime64]:
-        f = self._file(kind, market, write=False)
-        try:
+        with self._reading(kind, market, resume=True) as f:
             g = f.get("data") if f is not None else None
             out: dict[str, np.datetime64] = {}
             if g is None:
@@ -130,12 +151,9 @@ class H5TradeStore(TradeStore):
                 if name[:2].upper() == market and isinstance(ds, h5py.Dataset) and ds.shape[0]:
                     out[name[2:]] = from_h5(kind, ds[-1:])["datetime"][0]
             return out
-        finally:
-            self._close_reader(kind, market, f)
 
     def _append(self, kind: str, market: str, code: str, rows: np.ndarray) -> None:
-        f = self._file(kind, market, write=True)
-        assert f is not None
+        f = self._writer(kind, market)
         g = f.require_group("data")
         name = market + code
         ds = g.get(name)
@@ -149,12 +167,9 @@ class H5TradeStore(TradeStore):
         ds[old:] = to_h5(kind, rows)
 
     def _read(self, kind: str, market: str, code: str) -> np.ndarray:
-        f = self._file(kind, market, write=False)
-        try:
+        with self._reading(kind, market) as f:
             ds = f.get(f"data/{market}{code}") if f is not None else None
             return from_h5(kind, ds[:]) if ds is not None else np.zeros(0, KINDS[kind])
-        finally:
-            self._close_reader(kind, market, f)
 
     def _save_finance(self, items: list[tuple[tuple[str, str], dict[str, float]]]) -> None:
         self._finance_db.save(items)

@@ -60,6 +60,15 @@ class Selection:
     def hosts(self) -> list[TdxHost]:
         return [p.host for p in self.servers]
 
+    def summary(self) -> str:
+        """One short line: how many servers were tried, agree, and the commonest reason the others failed."""
+        reasons: dict[str, int] = {}
+        for _, why in self.rejected:
+            reasons[why.split(":")[0][:60]] = reasons.get(why.split(":")[0][:60], 0) + 1
+        common = max(reasons.items(), key=lambda kv: kv[1]) if reasons else None
+        out = f"{len(self.servers)} of {len(self.servers) + len(self.rejected)} servers usable in {self.elapsed_s:.1f}s"
+        return out + (f" ({common[1]} x {common[0]})" if common else "")
+
     def describe(self) -> str:
         used = ", ".join(f"{p.host.label} {p.latency_s * 1000:.0f}ms" for p in self.servers if p.latency_s is not None)
         out = [f"{len(self.servers)} TDX server(s) agree ({used or 'none'}) in {self.elapsed_s:.2f}s"]
@@ -134,5 +143,6 @@ def select_servers(hosts: list[TdxHost], *, reference: Reference | None = None, 
                                                  f"({len(best[1])} server(s))"))
         sel.servers = best[1]
     sel.elapsed_s = time.perf_counter() - t0
-    log.info("tdx server search: %s", sel.describe().replace("\n", "; "))
+    log.info("tdx server search: %s", sel.summary())
+    log.debug("tdx server search: %s", sel.describe().replace("\n", "; "))  # every server and why (-v)
     return sel

@@ -125,8 +125,7 @@ class NetworkSource:
                                      budget_s=o.probe_budget_s)
                 self.report.selection = sel
                 if not sel.servers:
-                    raise SourceUnavailable("no usable TDX server: " + "; ".join(
-                        f"{h.label}: {why}" for h, why in sel.rejected[:10]))
+                    raise SourceUnavailable(f"TDX network: no usable TDX server ({sel.summary()}); -v lists each")
                 self._pool = ServerPool(sel.hosts, workers=o.use_tdx_number, timeout_s=o.timeout_s,
                                         max_attempts=o.max_attempts)
             return self._pool
