@@ -70,7 +70,7 @@ def _web_blocks(store: KDataStore, rep: KindReport, skip: set[str], options: Boa
         try:
             rows = boards.import_category(category, rep, stop=stop.is_set)
         except BoardSourceError as e:
-            rep.failed.append((category, str(e)))
+            rep.fail(category, e)
             continue
         rep.stocks += len({r[2] for r in rows})
         if rows and not dry_run:

@@ -27,6 +27,8 @@ from typing import Any
 import urllib3
 
 from hikyuu_live.data.kinds import KindReport
+from hikyuu_live.data.webget import WebSourceError, http_get
+from hikyuu_live.errors import SourceError
 from hikyuu_live.model.codes import share_market
 
 log = logging.getLogger(__name__)
@@ -41,7 +43,7 @@ MAX_PAGES = 100
 _UNSAFE = re.compile(r'[<>:"/\\|?*\x00-\x1f]')
 
 
-class BoardSourceError(Exception):
+class BoardSourceError(SourceError):
     """The board API answered with something that is not its format, or not at all."""
 
 
@@ -86,15 +88,10 @@ class EastmoneyBoards:
             params = {"pn": str(page), "pz": str(PAGE), "po": "1", "np": "1", "fltt": "2", "invt": "2",
                       "fid": "f3", "fs": fs, "fields": fields}
             try:
-                r = self.http.request("GET", self.options.url, fields=params,
-                                      timeout=urllib3.Timeout(total=self.options.timeout_s),
-                                      retries=urllib3.Retry(total=2, backoff_factor=0.5,
-                                                            status_forcelist=(500, 502, 503, 504)))
-            except urllib3.exceptions.HTTPError as e:
-                raise BoardSourceError(f"{fs}: {e}") from e
-            if r.status != 200:
-                raise BoardSourceError(f"{fs}: HTTP {r.status}")
-            rows, total = parse_clist(bytes(r.data))
+                body = http_get(self.http, self.options.url, params, self.options.timeout_s)
+            except WebSourceError as e:
+                raise BoardSourceError(f"{fs}: {e}", retryable=e.retryable) from e
+            rows, total = parse_clist(body)
             out += rows
             if not rows or len(out) >= total:
                 break
@@ -123,7 +120,7 @@ class EastmoneyBoards:
                 try:
                     members = [str(r["f12"]) for r in self._pages(f"b:{code} f:!50", "f12")]
                 except BoardSourceError as e:
-                    rep.failed.append((f"{category}/{name}", str(e)))
+                    rep.fail(f"{category}/{name}", e)
                     members = None
                 if members is not None:
                     good = []

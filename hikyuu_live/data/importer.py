@@ -33,7 +33,7 @@ import numpy as np
 from hikyuu_live.clock import EXCHANGE_TZ, Clock, LiveClock
 from hikyuu_live.data.kinds import KindReport
 from hikyuu_live.data.names import apply_names
-from hikyuu_live.errors import HikyuuLiveError
+from hikyuu_live.errors import HikyuuLiveError, SourceUnavailable
 from hikyuu_live.model.calendar import TradingCalendar
 from hikyuu_live.model.codes import StockType, classify, shipped_codes
 from hikyuu_live.model.kdata import KType
@@ -163,6 +163,8 @@ class Importer:
         try:
             listed = source.names(market)
         except HikyuuLiveError as e:
+            if isinstance(e, SourceUnavailable) and source is self.source:
+                raise  # the bar source itself is unreachable: reported once, by the import as a whole
             rep.failed.append((market, str(e)))
             log.warning("names of %s: %s", market, e)
             return

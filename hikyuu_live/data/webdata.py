@@ -30,6 +30,7 @@ from typing import Any
 import urllib3
 
 from hikyuu_live.data.kinds import KindReport
+from hikyuu_live.data.webget import WebSourceError, http_get
 from hikyuu_live.model.calendar import TradingCalendar
 from hikyuu_live.store.base import KDataStore
 from hikyuu_live.store.baseinfo import from_ymd, ymd
@@ -45,8 +46,6 @@ MAX_PAGES = 40
 _TEXTAREA = re.compile(r'<textarea[^>]*id="data"[^>]*>(.*?)</textarea>', re.S | re.I)
 
 
-class WebSourceError(Exception):
-    """A web source answered with something that is not its format (or not at all)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,17 +55,6 @@ class WebOptions:
     timeout_s: float = 20.0
     offline: bool = False
     dry_run: bool = False
-
-
-def _get(http: urllib3.PoolManager, url: str, fields: dict[str, str] | None, timeout_s: float) -> bytes:
-    try:
-        r = http.request("GET", url, fields=fields, timeout=urllib3.Timeout(total=timeout_s),
-                         retries=urllib3.Retry(total=2, backoff_factor=0.5, status_forcelist=(500, 502, 503, 504)))
-    except urllib3.exceptions.HTTPError as e:
-        raise WebSourceError(f"{url}: {e}") from e
-    if r.status != 200:
-        raise WebSourceError(f"{url}: HTTP {r.status}")
-    return bytes(r.data)
 
 
 # ----------------------------------------------------------------------------- parsers (pure)
@@ -166,9 +154,9 @@ class WebDataImporter:
                 rows = self._fetch_bond10(last, rep)
                 rep.note = "from the web"
             except WebSourceError as e:
-                rep.failed.append(("bond10", str(e)))
+                rep.fail("bond10", e)
                 log.warning("zh_bond10: %s: using the shipped list", e)
-        if self.options.offline or rep.failed:
+        if self.options.offline or rep.failed or rep.unavailable:
             rows = [r for r in shipped_bond10() if r[0] >= last]
             newest = from_ymd(shipped_bond10()[-1][0])
             rep.note = (f"shipped list, ends {newest} ({(self.today - newest).days} days old)"
@@ -189,7 +177,8 @@ class WebDataImporter:
         out: dict[int, int] = {}
         page, pages = 1, 1
         while page <= min(pages, MAX_PAGES):
-            body = _get(self.http, self.options.bond10_url, {**BOND10_PARAMS, "p": str(page)}, self.options.timeout_s)
+            params = {**BOND10_PARAMS, "p": str(page)}
+            body = http_get(self.http, self.options.bond10_url, params, self.options.timeout_s)
             rows, bad, pages = parse_bond10_page(body)
             for key, why in bad:
                 rep.reject(key, "bond10", why)
@@ -206,15 +195,15 @@ class WebDataImporter:
         days: list[date] = []
         if not self.options.offline:
             try:
-                body = _get(self.http, self.options.holiday_url, None, self.options.timeout_s)
+                body = http_get(self.http, self.options.holiday_url, None, self.options.timeout_s)
                 days, bad = parse_holiday_page(body)
                 for key, why in bad:
                     rep.reject(key, "holiday page", why)
                 rep.note = f"from the web, up to {days[-1]}" if days else "from the web: no day"
             except WebSourceError as e:
-                rep.failed.append(("holidays", str(e)))
+                rep.fail("holidays", e)
                 log.warning("holidays: %s: using the shipped list", e)
-        if self.options.offline or rep.failed:
+        if self.options.offline or rep.failed or rep.unavailable:
             cal = TradingCalendar.shipped()
             days = sorted(cal.holidays)
             rep.note = f"shipped list, covers up to {cal.covers_until}" + ("; offline" if self.options.offline else "")

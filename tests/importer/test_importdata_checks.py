@@ -150,7 +150,7 @@ def test_tdx_dir_given_as_vipdoc_finds_the_block_files_of_the_install(tmp_path):
     root = tdx_copy(tmp_path)
     write_blocks(root, SAMPLE)
     home = make_home(tmp_path, block={"enable": "True"})
-    r = run(home, "--only", "day", "--tdx-dir", str(root / "vipdoc"), "--progress", "none")
+    r = run(home, "--only", "day,blocks", "--offline", "--tdx-dir", str(root / "vipdoc"), "--progress", "none")
     assert r.returncode == 0, r.stderr
     with make_store("hdf5", directory=tmp_path / "data") as s:
         assert ("概念板块", "人工智能", "SH600004") in s.blocks()

@@ -4,6 +4,7 @@ source, the shipped lists, with their age in the report."""
 
 from __future__ import annotations
 
+import socket
 from datetime import date, timedelta
 
 import pytest
@@ -76,3 +77,25 @@ def test_a_page_of_no_china_quote_keeps_going():
             b'{"SOLAR_DATE":"2026-11-23 00:00:00","EMM00166466":1.61},{"SOLAR_DATE":"bad","EMM00166466":1.6}]}}')
     rows, bad, pages = parse_bond10_page(body)
     assert rows == [(20261123, 16100)] and bad == [("bad", "SOLAR_DATE is not a date")] and pages == 1
+
+
+def test_a_web_source_that_gives_no_answer_is_unavailable_not_a_failure():
+    """An offline machine's daily import: the holiday page and the bond yield cannot be reached, the shipped
+    lists are used, and the import is not partial (exit code 6 is for failures, e.g. a page that answers
+    garbage or an error)."""
+    import urllib3
+
+    from hikyuu_live.data.kinds import KindReport
+    from hikyuu_live.data.webget import WebSourceError, http_get
+
+    rep = KindReport("holidays")
+    with socket.socket() as s:  # a port nobody listens on
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    try:
+        http_get(urllib3.PoolManager(), f"http://127.0.0.1:{port}/", None, 1.0)
+    except WebSourceError as e:
+        rep.fail("holidays", e)
+    rep.fail("bond10", WebSourceError("127.0.0.1: HTTP 500", retryable=True))
+    assert [k for k, _ in rep.unavailable] == ["holidays"] and [k for k, _ in rep.failed] == ["bond10"]
+    assert "unavailable=1" in rep.line() and "failed=1" in rep.line()

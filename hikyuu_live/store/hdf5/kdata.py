@@ -43,13 +43,11 @@ from hikyuu_live.store.derive import (
 from hikyuu_live.store.hdf5.files import ChunkWriter, read_tails
 from hikyuu_live.store.hdf5.session import (
     PUBLISH_WAIT_S,
-    Publisher,
-    WriteSession,
     commit_sessions,
     finish_sessions,
-    pending_journal,
     read_lock,
 )
+from hikyuu_live.store.hdf5.sessions import SessionFiles
 from hikyuu_live.store.hdf5.sqlite import connect_sqlite
 from hikyuu_live.store.sqlbase import SQLITE, SqlBaseInfo
 
@@ -91,7 +89,7 @@ def from_h5(rows: np.ndarray) -> np.ndarray:
     return out[~bad] if bad.any() else out
 
 
-class H5KDataStore(BaseInfoByDelegate, KDataStore):
+class H5KDataStore(SessionFiles, BaseInfoByDelegate, KDataStore):
     """See the module docstring. ``files`` maps ``sh_day``-style keys to paths (hikyuu.ini ``[kdata]``).
 
     ``reader_wait_s``: how long ``close`` waits for other programs (Hikyuu keeps its files open while it
@@ -111,8 +109,7 @@ class H5KDataStore(BaseInfoByDelegate, KDataStore):
         self.compression_level = compression_level
         self.read_threads = read_threads
         self.reader_wait_s = reader_wait_s
-        self._sessions: dict[Path, WriteSession] = {}
-        self._publisher = Publisher()
+        self._init_sessions()
         self._waited = False  # a commit found a file held open by readers: later commits do not wait again
         self._base = SqlBaseInfo(self._connect_db, SQLITE)
         self._groups: dict[tuple[int, str], h5py.Group] = {}  # open groups of the files being written
@@ -186,42 +183,18 @@ class H5KDataStore(BaseInfoByDelegate, KDataStore):
     def _rollback(self) -> None:
         self._chunks.discard()
         self._groups.clear()
-        for s in self._sessions.values():
-            s.abort()
-        self._sessions.clear()
+        self._abort_sessions()
 
     # ------------------------------------------------------------------ files
     def _writer(self, market: str, ktype: KType) -> h5py.File:
-        path = self.path(market, ktype)
-        s = self._sessions.get(path)
-        if s is None:
-            s = self._sessions[path] = WriteSession(path, self._publisher)
-        return s.open()
+        return self._session_file(self.path(market, ktype))
 
     @contextmanager
     def _reading(self, market: str, ktype: KType, *, resume: bool = False) -> Iterator[h5py.File | None]:
-        """The file to read: our own session's while we write it, else the published file, opened under
-        HDF5's shared lock for this one read (None when it does not exist)."""
-        path = self.path(market, ktype)
-        s = self._sessions.get(path)
-        if s is None and resume and pending_journal(path):  # an earlier run's commit waits: carry on from it
-            s = self._sessions[path] = WriteSession(path, self._publisher)
-        if s is not None and (s.active or resume):
-            self._chunks.drain()
-            yield s.open()
-            return
-        with read_lock(path) as exists:
-            if not exists:
-                yield None
-                return
-            try:
-                f = h5py.File(path, "r")
-            except OSError as e:
-                raise StoreUnavailable(f"cannot read {path}: {e}") from e
-            try:
-                yield f
-            finally:
-                f.close()
+        """The file to read: our own session's while we write it (chunks still being encoded written first),
+        else the published file under HDF5's shared lock for this one read (None when it does not exist)."""
+        with self._read_file(self.path(market, ktype), resume=resume, before_own=self._chunks.drain) as f:
+            yield f
 
     @staticmethod
     def _dataset(f: h5py.File | None, group: str, name: str) -> h5py.Dataset | None:

@@ -19,18 +19,15 @@ from typing import Any
 import h5py
 import numpy as np
 
-from hikyuu_live.errors import StoreSchemaError, StoreUnavailable
+from hikyuu_live.errors import StoreSchemaError
 from hikyuu_live.model.datenum import from_number, from_seconds_number, to_number, to_seconds_number
 from hikyuu_live.model.tradedata import KINDS
 from hikyuu_live.store.hdf5.session import (
     PUBLISH_WAIT_S,
-    Publisher,
-    WriteSession,
     commit_sessions,
     finish_sessions,
-    pending_journal,
-    read_lock,
 )
+from hikyuu_live.store.hdf5.sessions import SessionFiles
 from hikyuu_live.store.hdf5.sqlite import connect_sqlite
 from hikyuu_live.store.sqlbase import SQLITE
 from hikyuu_live.store.sqlfinance import SqlFinance
@@ -62,7 +59,7 @@ def from_h5(kind: str, rows: np.ndarray) -> np.ndarray:
     return out
 
 
-class H5TradeStore(TradeStore):
+class H5TradeStore(SessionFiles, TradeStore):
     """See the module docstring; takes ``make_store("hdf5", ...)``'s options."""
 
     name = "hdf5"
@@ -75,8 +72,7 @@ class H5TradeStore(TradeStore):
         self.db = Path(db).expanduser() if db else self.directory / "stock.db"
         self.compression_level = compression_level
         self.reader_wait_s = reader_wait_s
-        self._sessions: dict[Path, WriteSession] = {}
-        self._publisher = Publisher()
+        self._init_sessions()
         self._waited = False
         self._finance_db = SqlFinance(self._connect_db, SQLITE)
 
@@ -106,39 +102,16 @@ class H5TradeStore(TradeStore):
         self._finance_db.commit()
 
     def _rollback(self) -> None:
-        for w in self._sessions.values():
-            w.abort()
-        self._sessions.clear()
+        self._abort_sessions()
 
     def _writer(self, kind: str, market: str) -> h5py.File:
-        path = self.path(kind, market)
-        s = self._sessions.get(path)
-        if s is None:
-            s = self._sessions[path] = WriteSession(path, self._publisher)
-        return s.open()
+        return self._session_file(self.path(kind, market))
 
     @contextmanager
     def _reading(self, kind: str, market: str, *, resume: bool = False) -> Iterator[h5py.File | None]:
         """Our own session's file while we write it, else the published file under HDF5's shared lock."""
-        path = self.path(kind, market)
-        s = self._sessions.get(path)
-        if s is None and resume and pending_journal(path):  # an earlier run's commit waits: carry on from it
-            s = self._sessions[path] = WriteSession(path, self._publisher)
-        if s is not None and (s.active or resume):
-            yield s.open()
-            return
-        with read_lock(path) as exists:
-            if not exists:
-                yield None
-                return
-            try:
-                f = h5py.File(path, "r")
-            except OSError as e:
-                raise StoreUnavailable(f"cannot read {path}: {e}") from e
-            try:
-                yield f
-            finally:
-                f.close()
+        with self._read_file(self.path(kind, market), resume=resume) as f:
+            yield f
 
     # ------------------------------------------------------------------ hooks
     def _last_datetimes(self, kind: str, market: str) -> dict[str, np.datetime64]:
