@@ -140,8 +140,9 @@ class HistoryFinanceImporter:
         if not outcome.ok:
             raise HikyuuLiveError(f"{LIST_FILE}: {outcome.error}")
         listed = parse_list(bytes(outcome.result).decode("utf-8", "replace"))
-        if not listed:
-            raise HikyuuLiveError(f"{LIST_FILE}: no files listed")
+        if not listed:  # nothing to import (a server without the files): said in the report, not a failure
+            self.report.skip(f"the TDX server lists no history-finance files ({LIST_FILE} is empty)")
+            return iter(())
         return self._download(listed, done, ReportFileJob)
 
     def _download(self, listed: list[tuple[str, str, int]], done: Any, job_cls: Any) -> Iterator[_Item]:
