@@ -18,13 +18,22 @@ A ``HikyuuBroker`` is such an object:
   at or after the bridge clock's now, where Hikyuu's ``run_in_strategy`` window starts (what Hikyuu's own
   ``crtOB`` wrapper allows: it drops the datetime, and a caller whose decision time is not its clock's now,
   such as a backtest-style loop, needs ``order_broker`` or ``deciding_on``);
-- **orders whose final status comes later** (easytrader: ``submitted``, ``unconfirmed``, ``pending``) are
-  tracked; while one is not final, another order of the same stock and side is refused ("an earlier ...
-  is not final yet"): Hikyuu, reading an account that does not show the first order yet, would otherwise
-  buy twice. ``refresh()`` re-reads their status from the broker (``orders()``), ``in_flight()`` lists them;
+- **never waits for the broker**: Hikyuu calls ``buy``/``sell`` on its strategy's loop (``run_in_strategy``
+  in a timer), and our brokers are asynchronous (``hikyuu_live.strategy.broker.base``): the call returns at
+  once with what is known, the broker's ``Order`` as ``pending`` (its worker checks it against the account,
+  sends and confirms it a moment later) or ``rejected`` with the reason. Hikyuu ignores the answer; the
+  outcome reaches the broker's journal, ``orders()`` and its listeners;
+- **an order not final yet holds back the next** of the same stock and side (``pending`` on every broker,
+  then ``submitted`` or ``unconfirmed`` at a real one): another such order is refused ("an earlier ... is
+  not final yet"): Hikyuu, reading an account that does not show the first order yet, would otherwise buy
+  twice. ``refresh()`` re-reads their status from the broker (``orders()``, never waits), ``in_flight()``
+  lists them; ``drain(timeout_s)`` waits for the broker's worker, then refreshes: for scripts, tests and
+  backtests, never on a strategy's loop;
 - ``get_asset_info()`` answers from the broker's account (cash and whole holdings) with ``datetime`` = the
-  decision time: Hikyuu's ``System.run`` trades only bars at or after it. An account that cannot be read
-  answers ``""``: Hikyuu then sees no cash and no position and sends nothing (never a guessed account).
+  decision time: Hikyuu's ``System.run`` trades only bars at or after it. Orders still on their way are not
+  in it yet; such a read is logged and kept in ``unsettled`` (decision time -> those orders), so a decision
+  taken on it can be told apart (``hikyuu_parity`` names it). An account that cannot be read answers ``""``:
+  Hikyuu then sees no cash and no position and sends nothing (never a guessed account).
 
 Hikyuu's "no price" (NaN, for a stop-loss or goal it does not set) is sent and reported as 0.0: a NaN in the
 account JSON makes Hikyuu's parser drop the whole account. Quantities: Hikyuu passes shares as a float; a
@@ -57,6 +66,7 @@ log = logging.getLogger(__name__)
 
 FINAL = frozenset({OrderStatus.FILLED, OrderStatus.REJECTED, OrderStatus.CANCELLED})
 SELL_ALL = 1e15  # Hikyuu's MAX_DOUBLE (and anything this large) means "the whole holding"
+UNSETTLED_KEPT = 1000  # account reads with orders on their way remembered (the newest)
 
 
 @dataclass(slots=True)
@@ -107,6 +117,7 @@ class HikyuuBroker:
         self.hold_while_in_flight = hold_while_in_flight
         self.stats = BridgeStats()
         self.records: dict[str, Decision] = {}
+        self.unsettled: dict[str, str] = {}  # decision time -> the orders not final when Hikyuu read the account
         self._decided_at: datetime | None = None
 
     def __repr__(self) -> str:
@@ -115,10 +126,14 @@ class HikyuuBroker:
     # ------------------------------------------------------------------ Hikyuu's protocol
     def buy(self, market: str, code: str, price: float, num: float, stoploss: float = 0.0, goal_price: float = 0.0,
             part_from: Any = None, remark: str = "", *, decided_at: datetime | None = None) -> Order | None:
+        """Hikyuu's ``buy``; never waits. Returns our broker's order as known now (``pending``: on its way, or
+        ``rejected`` with the reason), the order already placed for this decision, or None when the bridge
+        refused it itself (the reason is in ``decisions()``)."""
         return self._order("buy", market, code, price, num, stoploss, goal_price, part_from, remark, decided_at)
 
     def sell(self, market: str, code: str, price: float, num: float, stoploss: float = 0.0, goal_price: float = 0.0,
              part_from: Any = None, remark: str = "", *, decided_at: datetime | None = None) -> Order | None:
+        """Hikyuu's ``sell``; as ``buy``."""
         return self._order("sell", market, code, price, num, stoploss, goal_price, part_from, remark, decided_at)
 
     def get_asset_info(self) -> dict[str, Any] | str:
@@ -135,11 +150,26 @@ class HikyuuBroker:
         for row in info.get("positions", []):
             for key in ("number", "stoploss", "goal_price", "cost_price"):
                 row[key] = _finite(row.get(key))
-        pending = self.in_flight()
-        if pending:
-            log.info("%s: %d orders not final yet (%s); Hikyuu sees the account without them", self.name,
-                     len(pending), ", ".join(f"{d.side} {d.market}{d.code}" for d in pending))
+        self._note_unsettled(info["datetime"])
         return info
+
+    def _note_unsettled(self, when: str) -> None:
+        """Remember (and log) the orders of the account that are not final yet: the account just read lacks
+        them (every broker's orders are ``pending`` for a moment; a real one's may stay ``submitted``)."""
+        self.refresh()
+        try:
+            waiting = [o for o in self.broker.orders() if o.status not in FINAL]
+        except BrokerError as e:
+            log.warning("%s: order status not readable now: %s", self.name, e)
+            return
+        if not waiting:
+            return
+        note = ", ".join(f"{o.side} {o.market}{o.code} x{o.number or '?'} ({o.status})" for o in waiting)
+        log.info("%s: %d orders not final yet (%s); Hikyuu sees the account without them", self.name,
+                 len(waiting), note)
+        self.unsettled[when] = note
+        while len(self.unsettled) > UNSETTLED_KEPT:
+            del self.unsettled[next(iter(self.unsettled))]
 
     # ------------------------------------------------------------------ decision time
     def decision_time(self) -> datetime:
@@ -195,6 +225,14 @@ class HikyuuBroker:
                 log.info("%s: %s %s%s is now %s", self.name, decision.side, decision.market, decision.code,
                          order.status)
             decision.order = order
+
+    def drain(self, timeout_s: float | None = 30.0) -> bool:
+        """Wait until the broker's worker finished every queued order (True) or ``timeout_s`` passed (False),
+        then refresh the decisions. Blocks: for scripts, tests, backtests and shutdown, never for a
+        decision on a strategy's loop (the next decision is held back by ``in_flight`` instead)."""
+        done = self.broker.drain(timeout_s)
+        self.refresh()
+        return done
 
     def in_flight(self) -> list[Decision]:
         """Orders placed through the bridge whose final status is not known yet (after a refresh)."""

@@ -10,7 +10,12 @@ Two things differ from the originals, both because a demo must also run against 
   a second (``run_daily(..., ignore_market=True)``) instead of on the wall clock's session grid;
 - exit: Hikyuu's ``Strategy.start()`` never returns (Ctrl-C ends the process), so decisions, the bridge's
   counters and the account (as our broker and as Hikyuu's ``BrokerTradeManager`` read it) are written to
-  ``--summary`` after every run, and ``--idle-exit N`` ends the process N seconds after the last spot.
+  ``--summary`` after every run, and ``--idle-exit N`` ends the process N seconds after the last spot, once
+  the broker has finished the orders on their way (up to ``EXIT_DRAIN_S``).
+
+Orders: the bridge never waits for our broker on Hikyuu's loop; the broker's worker fills (paper) or sends them
+a moment later, and until an order is final the next one of that stock and side is held back (``HikyuuBroker``).
+The broker's live and reference prices come from the spots Hikyuu receives (``follow_spots``).
 
 ``--bars current`` (default here) runs the bar under way on every call, as Hikyuu's ``run_in_strategy`` does:
 the same decision comes back on every call until the bar ends; the bridge places it once.
@@ -44,6 +49,7 @@ from hikyuu_live.strategy.context import normalize_code
 from hikyuu_live.strategy.hikyuu_kdata import HIKYUU_KTYPE, from_datetime, hikyuu, to_datetime
 
 log = logging.getLogger(__name__)
+EXIT_DRAIN_S = 10.0  # at --idle-exit, time given to orders still on their way before the summary
 
 
 def hikyuu_ini(home: Path, quotation_server: str | None, ktypes: list[str], name: str = "strategy") -> str:
@@ -136,6 +142,9 @@ def run_in_hikyuu(args: argparse.Namespace, name: str, make_system: Callable[[ar
             state["last_clock"], state["last_change"] = now, time.monotonic()
         elif args.idle_exit and time.monotonic() - state["last_change"] > args.idle_exit:
             log.info("%s: no spot for %.0f s; exiting", name, args.idle_exit)
+            if not bridge.drain(EXIT_DRAIN_S):  # the process ends: nothing more is decided on this loop
+                log.error("%s: orders still on their way at exit (see the broker's journal): %s", name,
+                          ", ".join(f"{d.side} {d.market}{d.code}" for d in bridge.in_flight()))
             write_summary()
             _sys.stdout.flush()
             os._exit(0)  # Hikyuu's Strategy.start() has no stop()
@@ -147,6 +156,7 @@ def run_in_hikyuu(args: argparse.Namespace, name: str, make_system: Callable[[ar
         tm.fetch_asset_info_from_broker(ob)
         doc = {"runs": state["runs"], "mode": mode, "decisions": decisions, "bridge": asdict(bridge.stats),
                "keys": {d.key: [d.market + d.code, d.side, d.decided_at, d.status] for d in bridge.decisions()},
+               "unsettled": bridge.unsettled,
                "asset_info": bridge.get_asset_info(),
                "hikyuu_account": {"cash": tm.current_cash,
                                   "positions": {p.stock.market_code: p.number for p in tm.get_position_list()}},
@@ -155,8 +165,8 @@ def run_in_hikyuu(args: argparse.Namespace, name: str, make_system: Callable[[ar
         tmp.write_text(json.dumps(doc, ensure_ascii=False, indent=1, default=str))
         os.replace(tmp, args.summary)
 
+    follow_spots(stg, clock if isinstance(clock, MarketClock) else None, bridge=bridge)
     if isinstance(clock, MarketClock):
-        follow_spots(stg, clock)
         stg.run_daily(tick, hku.Milliseconds(250), "SH", True)  # a replay runs faster than the wall clock
     else:
         step = timedelta(minutes=ktype.minutes or 1)

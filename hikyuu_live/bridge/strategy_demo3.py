@@ -76,6 +76,7 @@ def _hikyuu_runtime(args: argparse.Namespace, ktype: KType) -> int:
 
         return run_in_hikyuu(args, NAME, lambda a: ma_cross_system(a.fast, a.slow, a.shares), every=ktype.value)
     from hikyuu_live.bridge.broker import HikyuuBroker
+    from hikyuu_live.bridge.hikyuu_ob import follow_spots
     from hikyuu_live.config import config_home
     from hikyuu_live.strategy.hikyuu_kdata import HIKYUU_KTYPE, hikyuu
 
@@ -84,10 +85,12 @@ def _hikyuu_runtime(args: argparse.Namespace, ktype: KType) -> int:
     kw: dict[str, Any] = {}
     if args.broker == "paper":
         kw["state_path"] = args.broker_state or str(home / f"paper_broker_{NAME}.json")
-    broker = hku.crtOB(HikyuuBroker(args.broker, name=NAME, ktype=ktype, **kw), NAME)
+    bridge = HikyuuBroker(args.broker, name=NAME, ktype=ktype, **kw)
+    broker = hku.crtOB(bridge, NAME)
     sys = ma_cross_system(args.fast, args.slow, args.shares)
     stg = hku.crt_sys_strategy(sys, args.codes, hku.Query(-1000, ktype=HIKYUU_KTYPE[ktype]), broker, hku.TC_Zero(),
                                name=NAME, config=str(home / "hikyuu.ini"))
+    follow_spots(stg, bridge=bridge)  # the broker's live and reference prices, from Hikyuu's spots
     stg.start()
     return 0
 

@@ -17,6 +17,11 @@ Which bar it decides on (``bars=``):
   at the account's time, so it always runs the bar being built). Needed for day systems that trade "at the
   close" at 14:50; a backtest sees the finished bar instead, and ``hikyuu_parity`` names the difference.
 
+Orders: the runner is a timer on the strategy's loop and never waits for the broker. Hikyuu's orders leave
+through the bridge as ``pending`` and are filled (paper) or sent by the broker's worker a moment later; the
+outcome reaches ``on_order``, the journal and the account the next run reads. Until an order is final the
+bridge holds back the next one of that stock and side (``HikyuuBroker``).
+
 Hikyuu's ``run_in_strategy`` only supports systems trading on the bar's close: ``buy_delay`` and ``sell_delay``
 must be False (checked here with a clear error). Minute bars built from polled quotes often have
 ``high == low``; Hikyuu then postpones the trade unless ``can_trade_when_high_eq_low`` is True.

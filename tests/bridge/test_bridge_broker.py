@@ -2,6 +2,9 @@
 part_from, remark)``, ``get_asset_info()``) over our brokers, without Hikyuu (its C++ side is in
 ``test_hikyuu_live.py``). What Hikyuu sends is taken from its sources: ``BrokerTradeManager`` passes shares as a
 float, its "no price" as NaN and "sell everything" as ``MAX_DOUBLE``; ``crtOB``'s wrapper drops the datetime.
+
+Our brokers are asynchronous: ``buy``/``sell`` answer ``pending`` (or ``rejected``) and the worker fills a moment
+later, so these tests wait for the outcome through the public API (``wait``, ``drain``), never by sleeping.
 """
 
 from __future__ import annotations
@@ -45,8 +48,10 @@ def test_orders_go_through_our_checks_into_the_journal(tmp_path, clock):
     bridge = HikyuuBroker(paper(tmp_path, clock), name="sys", clock=clock)
     ok = bridge.buy("SH", "600000", 10.0, 1000.0, 9.0, 12.0, "SystemPart.SIGNAL", "")
     odd = bridge.buy("SZ", "000001", 12.0, 150.0, 0.0, 0.0, None, "")  # not a lot of 100: the exchange refuses it
-    assert ok is not None and ok.status == OrderStatus.FILLED and ok.number == 1000
-    assert odd is not None and odd.status == OrderStatus.REJECTED and "multiple of 100" in odd.reason
+    assert ok is not None and ok.status == OrderStatus.PENDING and ok.number == 1000  # on its way
+    assert odd is not None and odd.status == OrderStatus.REJECTED and "multiple of 100" in odd.reason  # at once
+    assert bridge.drain(10) and bridge.decisions()[0].status == OrderStatus.FILLED
+    assert bridge.broker.wait(ok).status == OrderStatus.FILLED
     journal = json.loads((tmp_path / "paper.json").read_text())
     assert [(o["code"], o["status"]) for o in journal["orders"]] == [("600000", "filled"), ("000001", "rejected")]
     assert journal["orders"][0]["stoploss"] == 9.0 and journal["orders"][0]["goal_price"] == 12.0
@@ -60,13 +65,15 @@ def test_one_decision_is_one_order_even_after_a_restart(tmp_path, clock):
     a = first.buy("SH", "600000", 10.0, 1000.0, decided_at=bar)
     b = first.buy("SH", "600000", 10.0, 1000.0, decided_at=bar)
     assert a is b and first.stats.duplicates == 1
+    first.broker.close()  # a process ending: its queued order is finished and in the journal
     restarted = HikyuuBroker(paper(tmp_path, clock), name="sys", clock=clock)
     c = restarted.buy("SH", "600000", 10.0, 1000.0, decided_at=bar)
-    assert c is not None and c.client_order_id == a.client_order_id
+    assert c is not None and a is not None and c.client_order_id == a.client_order_id
+    assert c.status == OrderStatus.FILLED  # the known order, not a new one
     assert len(restarted.broker.orders()) == 1 and restarted.broker.position("SH", "600000").number == 1000
     other_bar = restarted.buy("SH", "600000", 10.0, 1000.0, decided_at=datetime(2026, 11, 24, 10, 2))
     assert other_bar is not None and other_bar.client_order_id != a.client_order_id
-    assert restarted.broker.position("SH", "600000").number == 2000
+    assert restarted.drain(10) and restarted.broker.position("SH", "600000").number == 2000
 
 
 def test_without_hikyuus_datetime_the_key_is_the_bar_hikyuu_starts_its_run_with(tmp_path, clock):
@@ -87,6 +94,7 @@ def test_hikyuus_nan_prices_never_reach_the_account_json(tmp_path, clock):
     Hikyuu 2.8.3: ``parse error ... last read: '"goal_price": N'``)."""
     bridge = HikyuuBroker(paper(tmp_path, clock), clock=clock)
     bridge.buy("SH", "600000", 10.0, 1000.0, math.nan, math.nan, None, "")
+    assert bridge.drain(10)
     info = bridge.get_asset_info()
     assert isinstance(info, dict)
     text = json.dumps(info, allow_nan=False)  # raises on NaN
@@ -95,9 +103,10 @@ def test_hikyuus_nan_prices_never_reach_the_account_json(tmp_path, clock):
 
 def test_asset_info_is_our_account_dated_at_the_decision(tmp_path, clock):
     bridge = HikyuuBroker(paper(tmp_path, clock), clock=clock)
-    bridge.buy("SH", "600000", 10.0, 1000.0)
+    order = bridge.buy("SH", "600000", 10.0, 1000.0)
+    assert order is not None and bridge.broker.wait(order).status == OrderStatus.FILLED
     info = bridge.get_asset_info()
-    assert isinstance(info, dict)
+    assert isinstance(info, dict) and bridge.unsettled == {}  # nothing on its way: a settled account
     account = bridge.broker.get_asset_info()
     assert info["cash"] == account["cash"] == pytest.approx(100_000 - 10_005.10)
     assert info["positions"] == [{"market": "SH", "code": "600000", "number": 1000, "stoploss": 0.0,
@@ -120,12 +129,15 @@ def test_sell_everything_sells_the_holding_and_t1_is_enforced(tmp_path, clock):
     """Hikyuu's ``MAX_DOUBLE`` means the whole holding; bought today, the exchange refuses the sell (T+1)."""
     bridge = HikyuuBroker(paper(tmp_path, clock), clock=clock)
     bridge.buy("SH", "600000", 10.0, 1000.0, decided_at=datetime(2026, 11, 24, 10, 1))
+    assert bridge.drain(10)
     today = bridge.sell("SH", "600000", 10.0, MAX_DOUBLE, decided_at=datetime(2026, 11, 24, 10, 2))
-    assert today is not None and today.status == OrderStatus.REJECTED and "T+1" in today.reason
-    assert today.number == 1000
+    assert today is not None and today.number == 1000
+    today = bridge.broker.wait(today)  # the account check (T+1) runs on the broker's worker
+    assert today.status == OrderStatus.REJECTED and "T+1" in today.reason
     clock.set(datetime(2026, 11, 25, 10, 0, tzinfo=EXCHANGE_TZ))
     later = bridge.sell("SH", "600000", 10.0, MAX_DOUBLE, decided_at=datetime(2026, 11, 25, 10, 1))
-    assert later is not None and later.status == OrderStatus.FILLED and later.number == 1000
+    assert later is not None and later.number == 1000
+    assert bridge.broker.wait(later).status == OrderStatus.FILLED
 
 
 class SlowBroker(Broker):
@@ -133,9 +145,10 @@ class SlowBroker(Broker):
     when ``confirm()`` says so, as a real client reports them some seconds after the call."""
 
     name = "slow"
+    reconciles = True  # its orders change at the "client" after placing
 
     def __init__(self, clock: FakeClock) -> None:
-        super().__init__(clock=clock)
+        super().__init__(clock=clock, quote_source=Quotes().quote, reconcile_every_s=3600.0)
         self.book: dict[str, Order] = {}
         self.cash_ = 100_000.0
         self.fail_account = False
@@ -171,16 +184,18 @@ def test_an_order_not_final_yet_holds_back_the_next_of_that_stock_and_side(clock
     broker = SlowBroker(clock)
     bridge = HikyuuBroker(broker, clock=clock)
     first = bridge.buy("SH", "600000", 10.0, 1000.0, decided_at=datetime(2026, 11, 24, 10, 1))
-    assert first is not None and first.status == OrderStatus.SUBMITTED
+    assert first is not None and broker.wait(first).status == OrderStatus.SUBMITTED
     assert [d.key for d in bridge.in_flight()] == [first.client_order_id]
     again = bridge.buy("SH", "600000", 10.0, 1000.0, decided_at=datetime(2026, 11, 24, 10, 2))
     assert again is None and bridge.stats.held_back == 1 and "not final yet" in bridge.decisions()[-1].reason
     other = bridge.buy("SZ", "000001", 12.0, 100.0, decided_at=datetime(2026, 11, 24, 10, 2))
     assert other is not None  # another stock is not held back
+    assert broker.drain(10)
     broker.confirm()
+    broker.refresh()  # the broker reconciles with the client (a real one does it on its worker)
     assert bridge.in_flight() == [] and bridge.decisions()[0].status == OrderStatus.FILLED
     third = bridge.buy("SH", "600000", 10.0, 1000.0, decided_at=datetime(2026, 11, 24, 10, 3))
-    assert third is not None and len(broker.book) == 3
+    assert third is not None and broker.drain(10) and len(broker.book) == 3
 
 
 def test_an_unreadable_account_gives_hikyuu_no_account(clock):

@@ -1,6 +1,7 @@
 """The bridge over the easytrader broker, against the real ``easytrader.server`` app and a stand-in trader
 (``tests/standins/easytrader_server.py``): Hikyuu's orders reach the client once each, its account is the
-client's, and an order the client lists as open holds back the next one of that stock and side."""
+client's, and an order the client lists as open holds back the next one of that stock and side. The broker
+sends on its worker: the bridge answers ``pending`` at once, and the tests wait for the outcome with ``wait``."""
 
 from __future__ import annotations
 
@@ -35,7 +36,8 @@ def test_hikyuus_orders_reach_the_client_once_each(bridge, trader):
     bar = datetime(2026, 11, 24, 10, 1)
     first = bridge.buy("SH", "600000", 10.0, 1000.0, decided_at=bar)
     again = bridge.buy("SH", "600000", 10.0, 1000.0, decided_at=bar)
-    assert first is not None and first.status == OrderStatus.FILLED and again is first
+    assert first is not None and first.status == OrderStatus.PENDING and again is first
+    assert bridge.broker.wait(first).status == OrderStatus.FILLED
     assert trader.placed == [("买入", "600000", 10.0, 1000)] and trader.buy_calls == 1
     trader.hold("SH", "600000", 1000, 0, 10.0)  # the client's position grid after the fill (bought today)
     info = bridge.get_asset_info()
@@ -46,6 +48,6 @@ def test_hikyuus_orders_reach_the_client_once_each(bridge, trader):
 def test_an_open_order_at_the_client_holds_back_the_next(bridge, trader):
     trader.fill = False
     first = bridge.buy("SH", "600000", 10.0, 1000.0, decided_at=datetime(2026, 11, 24, 10, 1))
-    assert first is not None and first.status == OrderStatus.SUBMITTED
+    assert first is not None and bridge.broker.wait(first).status == OrderStatus.SUBMITTED
     second = bridge.buy("SH", "600000", 10.0, 1000.0, decided_at=datetime(2026, 11, 24, 10, 2))
     assert second is None and bridge.stats.held_back == 1 and trader.buy_calls == 1

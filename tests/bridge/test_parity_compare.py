@@ -15,6 +15,7 @@ from hikyuu_live.bridge.parity.trades import (
     REFUSED,
     T1,
     UNFINISHED,
+    UNSETTLED,
     BarSets,
     Trade,
     compare,
@@ -61,6 +62,22 @@ def test_a_bar_seen_only_unfinished_explains_a_backtest_decision():
     assert d.cause == UNFINISHED and "only while it was being built" in d.detail
     [other] = compare([], [trade("09:32")], bars)
     assert other.cause == DECISION
+
+
+def test_a_decision_on_an_account_without_an_order_on_its_way_is_named():
+    """Brokers are asynchronous: a live decision that read the account while an earlier order was still ``pending``
+    saw an account without it; the backtest settles every order first. Such a difference says so."""
+    on_way = "buy SH600000 x1000"
+    live = [trade("09:35", number=900, unsettled=on_way), trade("09:40", unsettled=on_way)]
+    backtest = [trade("09:35"), trade("09:50")]
+    bars = BarSets(unsettled_reads={"*": {t("09:50"): on_way}})
+    diffs = compare(live, backtest, bars)
+    assert [(str((d.live or d.backtest).when)[11:16], d.cause) for d in diffs] == [  # type: ignore[union-attr]
+        ("09:35", UNSETTLED), ("09:40", UNSETTLED), ("09:50", UNSETTLED)]
+    assert "while buy SH600000 x1000 was still on its way" in diffs[0].detail and "quantity" in diffs[0].detail
+    assert compare([], [trade("09:51")], bars)[0].cause == DECISION  # another moment: not explained by it
+    per_stock = BarSets(unsettled_reads={"SZ000001": {t("09:50"): "buy SZ000001 x100"}})
+    assert compare([], [trade("09:50")], per_stock)[0].cause == DECISION  # another stock's order: not either
 
 
 def test_day_bars_are_made_of_the_minutes_they_hold():

@@ -6,6 +6,10 @@
   run. Orders go to a fresh paper broker (same cash, same checks: T+1 is enforced here as live). Spots do not
   exist in a backtest: ``on_change`` is called once per stock at each minute's end with a spot made from that
   minute's bar (``close`` the bar's close), then ``on_received_spot`` once (a minute is one cycle).
+  The paper broker is asynchronous (its worker fills a moment after ``buy``), and simulated time does not
+  pass while the worker works: after each step the driver waits for the worker (``drain``) and runs the
+  ``on_order`` calls, so every order of a step is in the account before the next step, as it is live at any
+  real pace (the paper broker fills within milliseconds; ``hikyuu_parity``'s live run checks it).
 - **Trading systems**: Hikyuu's own backtest, ``System.run`` over the stock's history and the day's final bars
   with a ``TradeManager`` opened at the day's start (``crtTM``) holding the paper account's cash; one system
   per stock, as Hikyuu runs per-stock systems. Hikyuu's backtest does not know T+1.
@@ -31,6 +35,8 @@ from hikyuu_live.strategy.broker.paper import PaperBroker
 from hikyuu_live.strategy.context import Stock
 
 log = logging.getLogger(__name__)
+SETTLE_S = 30.0  # longest wait for the backtest broker's worker at one step (it fills in milliseconds)
+SETTLE_ROUNDS = 100  # on_order calls placing orders placing orders ...: a bound, not a loop forever
 
 
 @dataclass(slots=True)
@@ -47,8 +53,19 @@ def run_ours(spec: ParityStrategy, day: DayBars, workdir: Path, cash: float) -> 
     stg = spec.build(clock=clock, broker=None, preloader=None, quotation_server="inproc://parity-backtest")
     view = BacktestBars(day)
     stg.bars = view  # type: ignore[assignment]
-    stg.broker = PaperBroker(workdir / "backtest_broker.json", cash, clock=clock, price_source=stg.quotes.price,
-                             quote_source=stg.quotes.quote)
+    broker = PaperBroker(workdir / "backtest_broker.json", cash, clock=clock, price_source=stg.quotes.price,
+                         quote_source=stg.quotes.quote)
+    stg.broker = broker
+    try:
+        trades = _drive(stg, day, view, clock)
+    finally:
+        broker.close()  # its worker stops before the work folder can go
+    labels = {(c, k.value): day.labels(c, k) for c in day.codes for k in stg.context.ktype_list if k.is_intraday}
+    return BacktestResult(trades, labels, f"{spec.name} on our runtime, bar by bar")
+
+
+def _drive(stg: Any, day: DayBars, view: BacktestBars, clock: FakeClock) -> list[Trade]:
+    """Step the strategy through the day (see the module docstring); the paper broker's orders, all final."""
     stg._stocks = {c: Stock(c[:2], c[2:]) for c in stg.context.stock_list}  # as prepare() makes them
     stg.quotes.yesterday.update(day.quotes)
     stg.timers.schedule_all(clock.now())
@@ -74,9 +91,20 @@ def run_ours(spec: ParityStrategy, day: DayBars, workdir: Path, cash: float) -> 
                 stg._call(stg._on_received, stg, step)
         if due is not None and due <= step:
             stg.run_pending(0)
-    trades = [_paper_trade(o) for o in stg.broker.orders()]
-    labels = {(c, k.value): day.labels(c, k) for c in day.codes for k in stg.context.ktype_list if k.is_intraday}
-    return BacktestResult(trades, labels, f"{spec.name} on our runtime, bar by bar")
+        _settle(stg)
+    return [_paper_trade(o) for o in stg.broker.orders()]
+
+
+def _settle(stg: Any) -> None:
+    """Simulated time stands still while the broker's worker works: wait for it, run the ``on_order`` calls
+    (which may order again), until nothing is on its way."""
+    for _ in range(SETTLE_ROUNDS):
+        if not stg.broker.drain(SETTLE_S):
+            raise RuntimeError(f"the backtest's paper broker did not finish its orders within {SETTLE_S:g} s")
+        if not stg.run_pending(0):  # the queued on_order calls; none: settled
+            return
+    raise RuntimeError(f"{stg.name}: on_order kept placing orders at {stg.now():%H:%M:%S} "
+                       f"({SETTLE_ROUNDS} rounds); a strategy answering each fill with an order never settles")
 
 
 def _minute_ends(day: DayBars) -> list[datetime]:

@@ -61,7 +61,7 @@ def run_parity(spec: ParityStrategy, recording: Path, history: History | None, *
                             preload=preload)
             log.info("parity %s on %s: backtest", spec.name, day)
             backtest = run_system(spec, data, cash) if spec.is_system else run_ours(spec, data, work, cash)
-    sets = BarSets(live.labels, backtest.labels, live.unfinished_reads)
+    sets = BarSets(live.labels, backtest.labels, live.unfinished_reads, live.unsettled_reads)
     ends = {c: session_end(data, system_ktype(spec)) for c in spec.codes} if spec.is_system else None
     return ParityReport(spec, day, data.source, live, backtest, compare(live.trades, backtest.trades, sets, ends))
 

@@ -12,6 +12,11 @@ with another price, quantity or outcome, is a ``Difference`` whose ``cause`` is 
   backtest sold them;
 - ``after the close``: the backtest traded on the session's last bar, which is final only after the close
   (15:00:30), when nothing can be traded live;
+- ``order on its way``: the live decision read the account (cash, a position, Hikyuu's ``get_asset_info``)
+  while an earlier order was still ``pending`` at the broker, so the account lacked it; the backtest settles
+  every order before its next step. Brokers are asynchronous: at a live pace the paper broker's fill is in
+  the account within milliseconds, so this names a replay too fast for the broker (or a strategy reading
+  the account right after its own order);
 - ``fill price rule``: same decision, another price (the live order filled at the live price, the backtest
   at the bar's close, or the other way round);
 - ``quantity``: same decision, another number of shares (the account differed);
@@ -31,6 +36,7 @@ UNFINISHED = "unfinished bar"
 MISSING_BAR = "missing bar"
 T1 = "T+1 refusal"
 AFTER_CLOSE = "after the close"
+UNSETTLED = "order on its way"
 FILL_PRICE = "fill price rule"
 QUANTITY = "quantity"
 REFUSED = "refused live"
@@ -51,6 +57,7 @@ class Trade:
     reason: str = ""  # why it was refused
     at: np.datetime64 | None = None  # when the order was placed, when it differs from ``when``
     unfinished: str = ""  # live: the unfinished bar the decision read ("MIN bar 09:31 final at 09:31:00")
+    unsettled: str = ""  # live: the orders on their way when the decision read the account
 
     @property
     def key(self) -> tuple[np.datetime64, str, str]:
@@ -77,6 +84,16 @@ class BarSets:
     backtest: dict[tuple[str, str], set[np.datetime64]] = field(default_factory=dict)
     # code -> bar label -> how the live side looked at that bar while it was unfinished
     unfinished_reads: dict[str, dict[np.datetime64, str]] = field(default_factory=dict)
+    # code ("*": the whole account) -> decision time -> the orders on their way when the live side read it
+    unsettled_reads: dict[str, dict[np.datetime64, str]] = field(default_factory=dict)
+
+    def unsettled(self, code: str, when: np.datetime64) -> str:
+        """The orders on their way when the live side read ``code``'s position or the account at ``when``."""
+        for key in (code, "*"):
+            note = self.unsettled_reads.get(key, {}).get(when)
+            if note:
+                return note
+        return ""
 
     def missing(self, code: str, before: np.datetime64) -> str:
         """A bar one side had and the other lacked, labelled at or before ``before``; "" when none."""
@@ -111,6 +128,8 @@ def compare(live: Iterable[Trade], backtest: Iterable[Trade], bars: BarSets | No
         a, b = lv.get(key), bt.get(key)
         if a is not None and b is not None:
             diff = _matched(a, b)
+            if diff is not None and diff.cause in (QUANTITY, REFUSED, DECISION) and a.unsettled:
+                diff = Difference(a, b, UNSETTLED, f"{_unsettled(a.unsettled)}; {diff.cause}: {diff.detail}")
         elif a is not None:
             diff = _live_only(a, bars)
         else:
@@ -145,6 +164,10 @@ def _refused(a: Trade, b: Trade | None) -> Difference:
     return Difference(a, b, REFUSED, a.reason or a.status)
 
 
+def _unsettled(note: str) -> str:
+    return f"the live decision read the account while {note} was still on its way (not in the account yet)"
+
+
 def _live_only(a: Trade, bars: BarSets) -> Difference:
     if a.unfinished:
         return Difference(a, None, UNFINISHED, f"decided on {a.unfinished}; the backtest never saw that bar "
@@ -152,6 +175,8 @@ def _live_only(a: Trade, bars: BarSets) -> Difference:
     missing = bars.missing(a.code, a.when)
     if missing:
         return Difference(a, None, MISSING_BAR, missing)
+    if a.unsettled:
+        return Difference(a, None, UNSETTLED, _unsettled(a.unsettled))
     if not a.traded:
         return _refused(a, None)
     return Difference(a, None, DECISION, "only live; both sides saw the same bars")
@@ -169,4 +194,7 @@ def _backtest_only(b: Trade, bars: BarSets, session_end: Mapping[str, np.datetim
     if early:
         return Difference(None, b, UNFINISHED, f"the live path looked at that bar only while it was being built "
                                                f"({early}) and did not decide this")
+    unsettled = bars.unsettled(b.code, b.when)
+    if unsettled:
+        return Difference(None, b, UNSETTLED, f"{_unsettled(unsettled)}, and did not decide this")
     return Difference(None, b, DECISION, "only in the backtest; both sides saw the same bars")
