@@ -76,7 +76,7 @@ def test_a_broken_hikyuu_ini_is_an_error_naming_the_file(tmp_path):
 def test_source_registry_is_lazy_and_strict():
     assert set(SOURCES) == {"qq", "qmt", "replay"}
     assert source_class("replay").__name__ == "ReplaySource"
-    with pytest.raises(ConfigError, match="valid: qq, qmt, replay"):  # the registry lists names sorted
+    with pytest.raises(ConfigError, match="valid: qq, qmt, replay"):  # the registry lists names in its own order
         create_source("sina", shipped_codes()[:3])
     with pytest.raises(ConfigError, match="code universe"):
         create_source("qq", [])
