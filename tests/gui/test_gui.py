@@ -114,7 +114,8 @@ def test_a_strategys_positions_and_pnl_appear_and_it_stops_and_restarts(window, 
         (held["last_price"] - held["cost_price"]) * held["number"], abs=0.01)
     assert s.table.item(0, 6).text() == f"{snap['account']['unrealised_pnl']:,.2f}"
     assert s.orders.item(0, 5).text() in ("filled", "rejected")
-    assert "MA3 crossed above MA8" in "\n".join(run.lines)
+    # the child's output reaches the tab through its pipe, maybe after the status snapshot showed the position
+    qtbot.waitUntil(lambda: "MA3 crossed above MA8" in "\n".join(run.lines), timeout=15_000)
     s.table.selectRow(0)
     s._selected_do("stop")  # over the status channel
     qtbot.waitUntil(lambda: not run.running, timeout=20_000)
