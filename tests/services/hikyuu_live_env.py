@@ -16,9 +16,11 @@ from __future__ import annotations
 
 import fcntl
 import hashlib
+import re
 import shutil
 import subprocess
 import sys
+import tomllib
 import uuid
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -32,9 +34,25 @@ ROOT = Path(__file__).resolve().parents[2]
 # imports lazily), and our core dependencies from pyproject.toml (pytdx has no wheel: built on the host)
 HIKYUU_IMPORTS = ["pandas>=2.3.0", "sqlalchemy", "gitpython", "matplotlib>=3.5.0", "seaborn>=0.13.2", "bokeh>=3.4.0",
                   "pyecharts>=2.0.9"]
-OURS = ["tzdata", "pynng==0.9.0", "flatbuffers==25.12.19", "msgpack>=1.0", "urllib3>=2", "tenacity>=8.2",
-        "prometheus-client>=0.20", "tqdm>=4.66", "h5py>=3.10", "mysql-connector-python==9.7.0",
-        "clickhouse-connect==1.6.0", "pyarrow>=14", "isal>=1.6"]
+def _ours() -> list[str]:
+    """Our core dependencies and the store extras, from pyproject.toml (numpy is Hikyuu's venv's), pinned
+    as constraints.txt pins them: the list cannot drift from what the package needs."""
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    wanted = [*project["dependencies"], *(r for x in ("mysql", "clickhouse", "parquet")
+                                         for r in project["optional-dependencies"][x])]
+    pins = {re.split(r"[=<>!~\[ ]", line)[0].lower(): line.strip()
+            for line in (ROOT / "constraints.txt").read_text(encoding="utf-8").splitlines()
+            if line.strip() and not line.startswith("#")}
+    out = []
+    for req in wanted:
+        name = re.split(r"[=<>!~\[ ;]", req)[0].lower()
+        if name != "numpy":
+            out.append(pins.get(name, req))
+    return out
+
+
+OURS = _ours()
+
 SDIST_ONLY = ["pytdx==1.72"]
 _PLATFORMS = ("manylinux2014_x86_64", "manylinux_2_17_x86_64", "manylinux_2_28_x86_64", "any")
 HOST_FAKETIME = Path("/usr/lib/x86_64-linux-gnu/faketime/libfaketimeMT.so.1")
