@@ -8,7 +8,10 @@ which Hikyuu reads) and every code of the universe.
 
 Targets (issue 16): median ours / Hikyuu <= 1.0 over >= 20 cycles, p99 <= 60 ms, nothing lost; single-message
 cycles as fast as before. ``--baseline-root`` runs a third strategy from another checkout (e.g. the commit
-before a change) on the same publisher, for a same-run before/after figure.
+before a change) on the same publisher, for a same-run before/after figure. ``--pin`` gives each side a core
+of its own (ours on CPU 0; Hikyuu's agent and the publisher on CPU 1; a baseline strategy on CPU 0 too): on
+a 2-core machine the two strategies otherwise take CPU from each other, and what is measured is partly the
+other side's work.
 Run (root, for the chroot): ``python -m bench.bench_burst [--cycles 25] [--scenarios all]``.
 """
 
@@ -75,8 +78,15 @@ def latencies(side: dict, sent: list[dict], spots: int) -> tuple[list[float], in
     return out, missing
 
 
+def _on_cpu(cpu: int | None) -> dict:
+    """Popen arguments that keep a child (and its threads) on one CPU, or none."""
+    if cpu is None:
+        return {}
+    return {"preexec_fn": lambda: os.sched_setaffinity(0, {cpu})}
+
+
 def run(name: str, core: object, folder: tuple[Path, str], codes_file: Path, work: Path, cycles: int,
-        base_root: Path | None) -> dict:
+        base_root: Path | None, pin: bool = False) -> dict:
     spots, batch, ktypes = SCENARIOS[name]
     port = free_port()
     address = f"tcp://127.0.0.1:{port}"
@@ -91,22 +101,23 @@ def run(name: str, core: object, folder: tuple[Path, str], codes_file: Path, wor
         path.unlink(missing_ok=True)
     common = ["--codes", str(codes_file), "--spots", str(spots), "--cycles", str(cycles), "--base", base]
     subs = []
+    ours_cpu, other_cpu = (0, 1) if pin else (None, None)
     ours = subprocess.Popen([sys.executable, str(HERE / "burst_strategy_child.py"), "--address", address,
-                             "--ktypes", ktypes, "--out", str(outs["ours"]), *common])
+                             "--ktypes", ktypes, "--out", str(outs["ours"]), *common], **_on_cpu(ours_cpu))
     subs.append(ours)
     if base_root is not None:
         subs.append(subprocess.Popen([sys.executable, str(base_root / "bench" / "burst_strategy_child.py"),
                                       "--address", address, "--ktypes", ktypes, "--out", str(outs["before"]),
-                                      *common], cwd=base_root))
+                                      *common], cwd=base_root, **_on_cpu(ours_cpu)))
     env = {"PATH": "/usr/sbin:/usr/bin:/sbin:/bin", "LANG": "C.UTF-8", "BENCH_TIMEOUT": str(cycles * 3 + 120)}
     hku = subprocess.Popen(["chroot", str(core.root), "/opt/hv/bin/python", "/opt/hikyuu_burst_child.py",  # type: ignore[attr-defined]
                             f"{folder[1]}/hikyuu.ini", f"{folder[1]}/codes.json", str(spots), ktypes, str(cycles),
                             base, "2", f"{folder[1]}/{name}-hikyuu.json"], env=env, cwd="/",
-                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, **_on_cpu(other_cpu))
     subs.append(hku)
     pub = subprocess.Popen([sys.executable, str(HERE / "burst_publisher_child.py"), "--address", address,
                             "--batch", str(batch), "--subscribers", str(len(subs)), "--out", str(outs["pub"]),
-                            *common], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+                            *common], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, **_on_cpu(other_cpu))
     assert pub.stdout is not None and pub.stdin is not None
     line = pub.stdout.readline()
     assert line.strip() == "connected", line
@@ -154,7 +165,10 @@ def main() -> None:
     ap.add_argument("--scenarios", default="all", help=f"comma-separated of {', '.join(SCENARIOS)}")
     ap.add_argument("--baseline-root", type=Path, default=None,
                     help="a checkout whose Strategy runs as a third subscriber (same-run before/after)")
+    ap.add_argument("--pin", action="store_true", help="each side on a core of its own (see the docstring)")
     args = ap.parse_args()
+    if args.pin and len(os.sched_getaffinity(0)) < 2:
+        ap.error("--pin needs two CPUs")
     names = list(SCENARIOS) if args.scenarios == "all" else args.scenarios.split(",")
     from tests.services import hikyuu_core
 
@@ -162,13 +176,14 @@ def main() -> None:
     work = Path(tempfile.mkdtemp(prefix="bench_burst_"))
     folder = core.new_dir()
     try:
-        print(f"bench_burst: {args.cycles} cycles per scenario, load {os.getloadavg()[0]:.2f}", flush=True)
+        pinned = "ours on CPU 0, Hikyuu and the publisher on CPU 1" if args.pin else "not pinned"
+        print(f"bench_burst: {args.cycles} cycles per scenario, {pinned}, load {os.getloadavg()[0]:.2f}", flush=True)
         h5, codes = make_data(work, 6000)
         shutil.copytree(h5, folder[0], dirs_exist_ok=True)
         codes_file = work / "codes.json"
         codes_file.write_text(json.dumps(codes))
         for name in names:
-            report(run(name, core, folder, codes_file, work, args.cycles, args.baseline_root))
+            report(run(name, core, folder, codes_file, work, args.cycles, args.baseline_root, args.pin))
             print(f"  (load {os.getloadavg()[0]:.2f})", flush=True)
     finally:
         shutil.rmtree(work, ignore_errors=True)

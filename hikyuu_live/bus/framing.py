@@ -35,7 +35,7 @@ import numpy as np
 
 from hikyuu_live.bus.guard import DEFAULT_MAX_CYCLE_JUMP, Held, LogThrottle, meta_problem
 from hikyuu_live.errors import DecodeError
-from hikyuu_live.model.codec import BatchMeta, DecodedBatch, decode_spotlist
+from hikyuu_live.model.codec import BatchMeta, DecodedBatch, decode_spotlist, decode_spotlists
 from hikyuu_live.model.codec_fast import DatetimeMemo
 from hikyuu_live.model.spot import SPOT_DTYPE, concat_spots
 from hikyuu_live.model.spot_check import screen_spots
@@ -145,6 +145,11 @@ class _OpenCycle:
     last_rx_us: int = 0
 
 
+def _is_data(msg: bytes) -> bool:
+    """A data message, as ``CycleAssembler.feed`` tells them from markers."""
+    return msg.startswith(SPOT_TOPIC) and not msg.startswith(START_MARKER) and not msg.startswith(END_MARKER)
+
+
 class CycleAssembler:
     """Turns raw bus messages into batches and cycles (see the module docstring).
 
@@ -196,6 +201,28 @@ class CycleAssembler:
             return self._heartbeat(msg, now_us)
         return False
 
+    def feed_many(self, msgs: list[bytes], now_us: int) -> bool:
+        """Take messages received together, in order, as ``feed`` would one by one (the same state, counters and
+        callbacks); their data messages are decoded first, together (``decode_spotlists``: a burst of one
+        shape costs the reader's fixed cost once, not once per message). True when any was a sign of life."""
+        data = [i for i, m in enumerate(msgs) if _is_data(m)]
+        decoded = decode_spotlists([memoryview(msgs[i])[len(SPOT_TOPIC):] for i in data], memo=self._datetimes)
+        ready = dict(zip(data, decoded, strict=True))
+        good = [b.spots for b in decoded if isinstance(b, DecodedBatch) and len(b.spots)]
+        # one screening pass over all of them when they are all good (the usual case); else message by message
+        screened = len(good) > 1 and not screen_spots(concat_spots(good))[1]
+        live = False
+        for i, msg in enumerate(msgs):
+            got = ready.get(i)
+            if got is None:
+                live = self.feed(msg, now_us) or live
+                continue
+            st = self.stats
+            st.messages += 1
+            st.last_message_us = now_us
+            live = self._data(msg, now_us, got, screened=screened) or live
+        return live
+
     def check_timeout(self, now_us: int) -> None:
         """Close a cycle that has heard nothing for ``cycle_timeout_s`` (its end marker and tail lost)."""
         cyc = self._open
@@ -229,10 +256,14 @@ class CycleAssembler:
         self._last_cycle = hb.last_cycle_id
         return True
 
-    def _data(self, msg: bytes, now_us: int) -> bool:
+    def _data(self, msg: bytes, now_us: int, decoded: DecodedBatch | DecodeError | None = None, *,
+              screened: bool = False) -> bool:
         st = self.stats
         try:
-            batch = decode_spotlist(memoryview(msg)[len(SPOT_TOPIC):], memo=self._datetimes)
+            if isinstance(decoded, DecodeError):
+                raise decoded
+            batch = decoded if decoded is not None else decode_spotlist(memoryview(msg)[len(SPOT_TOPIC):],
+                                                                         memo=self._datetimes)
         except DecodeError as e:
             self._refuse(e.reason, "dropped a bad data message: %s", e)
             return False
@@ -257,7 +288,7 @@ class CycleAssembler:
                 self._held = None  # the session's numbering goes on: the held message was a stray
                 self._refuse("cycle_jump", "dropped a message of cycle %d: session %x is at cycle %d",
                              held.cycle_id, meta.session_id, self._last_cycle)
-        self._accept(batch, now_us)
+        self._accept(batch, now_us, screened=screened)
         return True
 
     def _jumps(self, meta: BatchMeta) -> bool:
@@ -286,9 +317,10 @@ class CycleAssembler:
         self.stats.decode_errors[reason] += 1
         self._warn.warning(reason, msg, *args)
 
-    def _accept(self, batch: DecodedBatch, now_us: int) -> None:
+    def _accept(self, batch: DecodedBatch, now_us: int, *, screened: bool = False) -> None:
+        """Place a sound message; ``screened``: its spots already passed ``screen_spots`` (``feed_many``)."""
         st = self.stats
-        spots, bad = screen_spots(batch.spots)
+        spots, bad = (batch.spots, {}) if screened else screen_spots(batch.spots)
         if bad:
             batch.spots = spots
             for reason, count in bad.items():
