@@ -25,6 +25,8 @@ EXTRA_OF_MODULE = {
     "pytdx": "tdx",
     "pandas": "tdx",
     "pyarrow": "parquet",
+    "xlrd": "web",
+    "lxml": "web",
     "xtquant": "qmt",
     "hikyuu": "hikyuu",
     "flatbuffers": "dev",

@@ -1,7 +1,8 @@
 """Boards (Hikyuu's ``block`` and ``BlockIndex`` tables) from a TDX install's block files and industry lists
 (``tdx.blocks``), then from Eastmoney's board lists (``data.em_blocks``) for the categories the install
-did not give, as the original's block task. Index constituents get their index's BlockIndex row by the
-stored name of the index."""
+did not give, and index constituents (指数板块) from CSIndex and Sina (``data.index_blocks``) when the
+install gave none, as the original's block task. Index constituents of the install get their index's
+BlockIndex row by the stored name of the index; those of the web by the index code they were asked for."""
 
 from __future__ import annotations
 
@@ -10,7 +11,11 @@ from pathlib import Path
 
 from hikyuu_live.config import config_home
 from hikyuu_live.data.em_blocks import CATEGORIES, BoardOptions, BoardSourceError, EastmoneyBoards
+from hikyuu_live.data.index_blocks import CATEGORY as INDEX_CATEGORY
+from hikyuu_live.data.index_blocks import IndexBoards
 from hikyuu_live.data.kinds import KindReport
+from hikyuu_live.data.webget import WebSourceError
+from hikyuu_live.errors import ConfigError
 from hikyuu_live.model.codes import StockType, classify
 from hikyuu_live.store.base import KDataStore
 from hikyuu_live.tdx.blocks import read_blocks
@@ -78,4 +83,26 @@ def _web_blocks(store: KDataStore, rep: KindReport, skip: set[str], options: Boa
         done.append(category)
     if done:
         rep.note = (rep.note + "; " if rep.note else "") + "Eastmoney: " + ", ".join(done)
+    if INDEX_CATEGORY not in skip and not stop.is_set():
+        _web_index_blocks(store, rep, IndexBoards(base, options), dry_run, stop)
+
+
+def _web_index_blocks(store: KDataStore, rep: KindReport, boards: IndexBoards, dry_run: bool,
+                      stop: threading.Event) -> None:
+    """Index constituents and their BlockIndex rows from the web; the store's rows stay as they were when
+    the index list cannot be had."""
+    try:
+        rows, index_rows = boards.import_all(rep, stop=stop.is_set)
+    except (BoardSourceError, WebSourceError) as e:
+        rep.fail(INDEX_CATEGORY, e)
+        return
+    except ConfigError as e:  # an extra (xlrd, lxml) not installed: a skip naming it, not a failure
+        rep.skip(f"{INDEX_CATEGORY} not imported: {e}")
+        return
+    rep.stocks += len({r[2] for r in rows})
+    if rows and not dry_run:
+        rep.rows += store.save_blocks(rows)
+        store.save_block_index(index_rows)
+    note = f"{INDEX_CATEGORY} (CSIndex, Sina): {len(index_rows)} indices, {len(index_rows)} BlockIndex rows"
+    rep.note = (rep.note + "; " if rep.note else "") + note
 

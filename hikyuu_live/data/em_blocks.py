@@ -34,6 +34,10 @@ from hikyuu_live.model.codes import share_market
 log = logging.getLogger(__name__)
 
 BOARD_URL = "https://push2.eastmoney.com/api/qt/clist/get"
+#: the index list and the two constituent sources of the index boards (``data.index_blocks``)
+INDEX_LIST_URL = "https://www.joinquant.com/data/dict/indexData"
+CSINDEX_URL = "https://oss-ch.csindex.com.cn/static/html/csindex/public/uploads/file/autofile/cons/{code}cons.xls"
+SINA_CONS_URL = "https://vip.stock.finance.sina.com.cn/corp/view/vII_NewestComponent.php"
 CATEGORIES = {"行业板块": "m:90 t:2 f:!50", "概念板块": "m:90 t:3 f:!50", "地域板块": "m:90 t:1 f:!50"}
 MAX_AGE_DAYS = {"行业板块": 5, "概念板块": 30, "地域板块": 10}
 #: daily lists of limit-up stocks, not boards (the original leaves them out too)
@@ -52,6 +56,9 @@ class BoardOptions:
     url: str = BOARD_URL
     timeout_s: float = 15.0
     pause_s: float = 0.0  # between requests (the original waits 1-3 s to stay under Eastmoney's limits)
+    index_list_url: str = INDEX_LIST_URL
+    csindex_url: str = CSINDEX_URL  # ``{code}``: the 6-digit index code
+    sina_url: str = SINA_CONS_URL
 
 
 def parse_clist(body: bytes, field: str = "f12") -> tuple[list[dict[str, Any]], int]:

@@ -161,6 +161,38 @@ def test_blocks_and_block_index_as_hikyuu_sees_them(core, tmp_path):
         shutil.rmtree(folder[0], ignore_errors=True)
 
 
+def test_index_boards_from_the_web_as_hikyuu_sees_them(core, tmp_path):
+    """Index constituents from the web stand-in (real CSIndex files, tests/tdx_network/test_index_blocks.py)
+    with no TDX install: Hikyuu's get_block_list sees the same members and each board's index stock."""
+    from hikyuu_live.data.netextras import ExtrasImporter
+    from hikyuu_live.store.baseinfo import StockRecord
+    from tests.standins.web_server import WebServer
+    from tests.tdx_network.test_index_blocks import opts, serve
+
+    folder = core.new_dir()
+    try:
+        with make_store("hdf5", directory=folder[0]) as store, WebServer() as web:
+            _bars(store)
+            store.save_stocks([StockRecord("SH", "000300", "沪深300", 2, True, 20050408),
+                               StockRecord("SH", "000016", "上证50", 2, True, 20040102),
+                               StockRecord("SZ", "399006", "创业板指", 2, True, 20100601)])
+            serve(web)
+            rep = {k.kind: k for k in ExtrasImporter(store, None, opts(web, tmp_path)).run().kinds}["blocks"]
+            assert [k for k, _ in rep.failed] == ["指数板块/000905 中证500"]
+            mine = sorted([c, n, sorted(m for cc, nn, m in store.blocks() if (cc, nn) == (c, n))]
+                          for c, n in {(c, n) for c, n, _ in store.blocks()})
+        view = core.read(folder, hikyuu_ini_text("hdf5", folder[1]), CODES)
+        theirs = [b for b in view["blocks"] if b[0] == "指数板块"]
+        known = {s[0] for s in view["stocks"]}
+        assert theirs == [[c, n, [m for m in ms if m in known]] for c, n, ms in mine]
+        assert "SZ000001" in next(ms for c, n, ms in theirs if n == "沪深300")
+        assert ["指数板块", "沪深300", "SH000300"] in view["block_index"]
+        assert ["指数板块", "上证50", "SH000016"] in view["block_index"]
+        assert ["指数板块", "创业板指", "SZ399006"] in view["block_index"]
+    finally:
+        shutil.rmtree(folder[0], ignore_errors=True)
+
+
 def test_zh_bond10_as_hikyuu_sees_it(core, tmp_path):
     """The bond yield imported from the web stand-in (and the shipped list before it): Hikyuu's ZHBOND10."""
     from hikyuu_live.data.webdata import WebDataImporter, WebOptions

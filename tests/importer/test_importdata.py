@@ -212,3 +212,18 @@ def test_local_install_imports_weights_without_the_network(tmp_path):
     assert re.search(r"^weights\s+stocks=\d+ rows=2 ", r.stdout, re.M), r.stdout
     with make_store("hdf5", directory=tmp_path / "data") as s:
         assert [int(w["bonus"]) for w in s.weights("SZ000001")] == [7190]
+
+
+def test_only_blocks_with_the_web_sources_unreachable_lists_them_and_ends_well(tmp_path):
+    """``importdata --only blocks`` without --offline and without a TDX install: every board source (Eastmoney's
+    lists and the index list of the index boards) is unreachable here (the tests' network guard), so each is
+    listed as unavailable, and the import is not a failed one (exit code 0, as the other web kinds)."""
+    home = tmp_path / "home"
+    assert importdata(home, "--init").returncode == 0
+    env = {k: v for k, v in os.environ.items() if k != "HKU_HOME"}
+    cmd = [sys.executable, "-m", "hikyuu_live.gui.importdata", "--config", str(home), "--only", "blocks",
+           "--progress", "none"]
+    r = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert "unavailable: 指数板块: index list:" in r.stdout and "unreachable" in r.stdout
+    assert "failed=0" in r.stdout

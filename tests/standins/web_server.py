@@ -8,14 +8,23 @@ And Eastmoney's board list API ``/api/qt/clist/get`` (``fs=m:90 t:2`` industry, 
 region boards; ``fs=b:<code> f:!50`` a board's members), JSON pages ``{"rc":0,"data":{"total":N,"diff":[{"f12":
 code,"f14":name}]}}`` with ``data`` null past the end, as public clients of it record.
 
+And the index constituent sources: JoinQuant's index list page (``/data/dict/indexData``, an HTML table
+``指数代码`` ``000300.XSHG`` / ``指数名称`` / ``发布日期`` / two more columns, the columns akshare's
+``index_stock_info`` reads), CSIndex's ``.../autofile/cons/<code>cons.xls`` (served from real files, see
+``test_data/csindex``) and Sina's ``/corp/view/vII_NewestComponent.php?page=N&indexid=<code>`` (GBK HTML,
+``<table id="NewStockTable">``, a title row, a column row, then ``<td><div align="center">code</div></td>``
+rows, 40 a page, as public parsers of it read it).
+
 Knobs: ``fail`` (every answer HTTP 500), ``garbage`` (pages that are not the format), ``fail_boards`` (board
-codes whose member request answers HTTP 500), ``requests`` counts.
+codes whose member request answers HTTP 500), ``garbage_paths`` (path parts answered with junk bytes),
+``hang_paths`` (path parts answered only after ``hang_s``), ``requests`` counts.
 """
 
 from __future__ import annotations
 
 import json
 import threading
+import time
 from datetime import date
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlparse
@@ -29,6 +38,12 @@ class WebServer:
         self.boards: dict[str, list[tuple[str, str]]] = {}  # "t:2" -> [(BK code, name)]
         self.members: dict[str, list[str]] = {}  # BK code -> member codes
         self.fail_boards: set[str] = set()
+        self.index_list: list[tuple[str, str, str]] = []  # (code, name, publish date) of the index page
+        self.cons_xls: dict[str, bytes] = {}  # CSIndex index code -> its .xls file
+        self.sina_members: dict[str, list[tuple[str, str]]] = {}  # Sina index code -> [(code, name)]
+        self.garbage_paths: set[str] = set()
+        self.hang_paths: set[str] = set()
+        self.hang_s = 3.0
         self.fail = False
         self.garbage = False
         self.requests: list[str] = []
@@ -41,11 +56,14 @@ class WebServer:
             def do_GET(self) -> None:  # noqa: N802 - http.server's name
                 outer.requests.append(self.path)
                 status, body, ctype = outer.answer(self.path)
-                self.send_response(status)
-                self.send_header("Content-Type", ctype)
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
+                try:
+                    self.send_response(status)
+                    self.send_header("Content-Type", ctype)
+                    self.send_header("Content-Length", str(len(body)))
+                    self.end_headers()
+                    self.wfile.write(body)
+                except (BrokenPipeError, ConnectionResetError):  # the client gave up (a timeout test)
+                    pass
 
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
@@ -66,6 +84,34 @@ class WebServer:
         if self.fail:
             return 500, b"server error", "text/plain"
         u = urlparse(path)
+        if any(p in path for p in self.hang_paths):
+            time.sleep(self.hang_s)
+        if any(p in path for p in self.garbage_paths):
+            return 200, b"\x00\x01<html>maintenance \xff\xfe", "application/octet-stream"
+        if u.path == "/data/dict/indexData":
+            rows = "".join(f"<tr><td>{c}.{'XSHG' if c.startswith('0') else 'XSHE'}</td><td>{n}</td><td>{d}</td>"
+                           f"<td>{d}</td><td><a href='#'>查看</a></td></tr>" for c, n, d in self.index_list)
+            page = ("<html><body><table class='table'><thead><tr><th>指数代码</th><th>指数名称</th><th>发布日期</th>"
+                    f"<th>平台可用数据起始日</th><th>成分股</th></tr></thead><tbody>{rows}</tbody></table></body></html>")
+            return 200, page.encode(), "text/html; charset=utf-8"
+        if u.path.endswith("cons.xls") and "/autofile/cons/" in u.path:
+            code = u.path.rsplit("/", 1)[1][:-len("cons.xls")]
+            if code not in self.cons_xls:
+                return 404, b"<html>404 Not Found</html>", "text/html"
+            return 200, self.cons_xls[code], "application/vnd.ms-excel"
+        if u.path == "/corp/view/vII_NewestComponent.php":
+            q = parse_qs(u.query)
+            code, page = q["indexid"][0], int(q.get("page", ["1"])[0])
+            if code not in self.sina_members:
+                return 404, b"not found", "text/html"
+            chunk = self.sina_members[code][(page - 1) * 40:page * 40]
+            rows = "".join(f'<tr><td><div align="center">{c}</div></td><td><div align="center">'
+                           f'<a href="/corp/go.php/vCI_CorpInfo/stockid/{c}.phtml">{n}</a></div></td>'
+                           f'<td><div align="center">2010-06-01</div></td></tr>' for c, n in chunk)
+            page_html = (f'<html><head><meta charset="gb2312"></head><body><table id="NewStockTable">'
+                         f'<tr><th colspan="3">{code}</th></tr><tr><td>品种代码</td><td>品种名称</td>'
+                         f'<td>纳入日期</td></tr>{rows}</table></body></html>')
+            return 200, page_html.encode("gbk"), "text/html; charset=gb2312"
         if u.path == "/url/holiday/":
             if self.garbage:
                 return 200, "<html><body>维护中</body></html>".encode("gbk"), "text/html; charset=gbk"
