@@ -12,10 +12,12 @@ generator whose every ``next`` does a few milliseconds of work and yields the an
 returns the answer. So a small request waits for at most one slice of somebody else's, whatever is queued.
 
 Who runs the slices: ``workers`` worker threads (``work``), slice after slice, always the fairest, and
-each hands the answer to the task's ``reply`` itself. When a token is free and the new request is the
-fairest, the receiving thread runs its first slice at once (``run_first``), so a small request is answered
-without a hand-off between threads; under load the tokens are taken and the receiving threads only take
-requests in, so a small request is seen as soon as it arrives. Never more than ``workers`` slices run at
+each hands the answer to the task's ``reply`` itself. When the server is otherwise idle (a token free, no
+other connection with work waiting), the receiving thread runs the new request's first slice at once
+(``run_first``), so a small request is answered without a hand-off between threads. Under load the
+receiving threads only take requests in, so a small request is seen as soon as it arrives: while they ran
+first slices whenever a token was free, a flood of cheap requests kept them all busy and a small request
+waited in nng's first-come queue behind the whole flood. Never more than ``workers`` slices run at
 once.
 Few threads matter in Python: a small request waits for the GIL each time a thread of it wakes, and
 every extra thread that wants the GIL lengthens that wait.
@@ -189,11 +191,13 @@ class FairScheduler:
         return None if task.finished else task
 
     def run_first(self, task: Task, handler: Handler, on_error: OnError) -> None:
-        """On the receiving thread: run ``task``'s first slice now if a token is free and it is the fairest
-        runnable task (a small request is answered here, with no hand-off to a worker); otherwise leave it
-        to the workers, and the receiving thread goes back to taking requests off the socket."""
+        """On the receiving thread: run ``task``'s first slice now if a token is free and no other connection
+        has work waiting (a small request on an idle server is answered here, with no hand-off to a worker);
+        otherwise leave it to the workers, and the receiving thread goes back to taking requests off the
+        socket."""
         with self._lock:
-            if not (self._tokens and not task.running and not task.finished and self._fairest() is task):
+            if not (self._tokens and not task.running and not task.finished and len(self._active) == 1
+                    and self._fairest() is task):
                 return
             self._take(task)
         t0 = self._cpu_clock()

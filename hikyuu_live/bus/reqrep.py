@@ -5,7 +5,8 @@ protocol. ``RequestServer`` listens with a *raw* Rep0 socket: a few threads (``R
 request off the socket as it arrives, whoever sent it, with the connection (nng pipe) it came on and the
 routing header its reply must carry; a ``FairScheduler`` (``fairqueue``) serves connections fairly,
 slice by slice, on ``workers`` worker threads, which send each reply themselves. When a worker token is
-free the receiving thread runs the first slice itself, so a small request is answered with no hand-off.
+free and no other connection has work waiting, the receiving thread runs the first slice itself, so a small
+request on an idle server is answered with no hand-off.
 A handler answers ``bytes`` or a job (a generator of slices). Four threads plus the workers, whatever
 the number of clients: in Python every thread that wants the GIL lengthens the wait of the others, and a
 small request waits for it each time one of its threads wakes.

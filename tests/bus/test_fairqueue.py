@@ -243,6 +243,42 @@ def test_a_failing_handler_answers_through_on_error():
     assert got == [b"ERROR bad"]
 
 
+def test_under_load_the_receiving_thread_only_takes_requests_in():
+    """Found with ``bench_dataserver --flood``: 50 connections each sending a cheap 283 KB request again as
+    soon as answered kept the four receiving threads busy running first slices (each request was the
+    fairest of an empty queue a moment before), so a small request waited in nng's first-come queue behind
+    the flood (p50 40 ms, p99 107-120 ms). While another connection has work waiting, the receiving thread
+    queues the request and goes back to the socket; a worker runs it, still first by fairness."""
+    sched = FairScheduler(busy=busy, workers=2, cpu_clock=slice_clock())
+    ran: list[tuple[bytes, str]] = []
+
+    def handler(body: bytes) -> bytes:
+        ran.append((body, threading.current_thread().name))
+        return b"answer " + body
+
+    for conn in (1, 2):
+        sched.open(conn)
+    got: dict[int, list[bytes | None]] = {1: [], 2: []}
+    first = sched.submit(1, b"heavy-1", got[1].append)
+    assert first is not None
+    sched.run_first(first, handler, on_error)  # idle server: answered on the receiving thread
+    assert ran == [(b"heavy-1", threading.current_thread().name)]
+    assert sched.submit(1, b"heavy-2", got[1].append) is not None  # the flood's next request, waiting
+    small = sched.submit(2, b"small", got[2].append)
+    assert small is not None
+    sched.run_first(small, handler, on_error)  # connection 1 has work waiting: only taken in
+    assert len(ran) == 1 and got[2] == []
+    worker = threading.Thread(target=sched.work, args=(handler, on_error), name="worker", daemon=True)
+    worker.start()
+    STARTED.append(sched)
+    deadline = time.monotonic() + TIMEOUT
+    while len(ran) < 3:
+        assert time.monotonic() < deadline, ran
+        time.sleep(0.001)
+    assert ran[1:] == [(b"small", "worker"), (b"heavy-2", "worker")]  # the small one first, by fairness
+    assert got == {1: [b"answer heavy-1", b"answer heavy-2"], 2: [b"answer small"]}
+
+
 def test_stop_drops_queued_and_running_work_without_answers():
     sched, s = make(workers=1)
     a = Client(sched, s, 1, s.body("a", 2))
