@@ -201,12 +201,15 @@ class PortfolioRunner:
         if not len(index):
             return
         last = index["datetime"][-1]
-        if self.last is None and finished:
+        if self.last is None and (finished or is_final(last, self.ktype, stg.now())):
+            # the first look: bars already final are history, not news
             self.last = last
             if self.since is None:
                 self.since = last + np.timedelta64(1, "s")
             log.info("%s: starts after bar %s (earlier bars are history)", self.name, last)
             return
+        if self.since is None:  # first look on a bar under way ("current"): it is the first to decide on
+            self.since = last
         if finished and last == self.last:
             return
         self.last = last
@@ -238,7 +241,7 @@ class PortfolioRunner:
             return None
         record = PortfolioRun(last, is_final(last, self.ktype, stg.now()))
         if self.since is None:
-            self.since = bars[INDEX]["datetime"][0]
+            self.since = last
         for day, code, side, price, number, tr in self.decide(bars, cash):
             if day != last:
                 if bridge.order_key(side, code[:2], code[2:], _dt(day)) not in bridge.records:
@@ -298,11 +301,13 @@ def _finite(value: Any) -> float:
 
 def crt_pf_strategy(pf: Any, ktype: str | KType = KType.DAY, cost: Any = None, name: str = "PFStrategy", *,
                     at: time = time(14, 50), bars: str | None = None, bridge: HikyuuBroker | None = None,
+                    every: timedelta | None = None,
                     hikyuu_ini: str | Path | None = None, cash: float | None = None,
                     **strategy_kwargs: Any) -> Strategy:
     """Hikyuu's ``crt_pf_strategy`` on our runtime: a ``Strategy`` trading ``pf`` on its selector's stocks.
 
-    As Hikyuu's: intraday portfolios run every bar, day and longer at ``at`` (14:50) on the day's bar under way.
+    As Hikyuu's: intraday portfolios run every bar (or ``every``), day and longer at ``at`` (14:50) on the day's
+    bar under way.
     ``hikyuu_ini``: the ``hikyuu.ini`` (or its folder) Hikyuu's ``StockManager`` reads its markets from (default
     the config home's). ``strategy_kwargs`` go to ``Strategy``; the runner is ``stg.portfolio_runner`` (also
     ``stg.system_runners``, what ``hikyuu_parity`` reads).
@@ -312,8 +317,8 @@ def crt_pf_strategy(pf: Any, ktype: str | KType = KType.DAY, cost: Any = None, n
                              name=name, config=hikyuu_ini, cash=cash)
     ktypes = [k] if k is KType.DAY else [k, KType.DAY]
     stg = Strategy(runner.stocks, ktypes, name=name, **strategy_kwargs)
-    if k.is_intraday:
-        stg.run_daily(runner, timedelta(minutes=k.minutes))
+    if k.is_intraday or every is not None:
+        stg.run_daily(runner, every or timedelta(minutes=k.minutes))
     else:
         stg.run_daily_at(runner, at)
     stg.portfolio_runner = runner  # type: ignore[attr-defined]

@@ -22,6 +22,11 @@ markets); start a collector first (e.g. ``spot_server --source replay --file tes
 
 from __future__ import annotations
 
+import json
+import os
+import threading
+import time
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -54,12 +59,12 @@ def demo_portfolio(codes: list[str], *, fast: int = 3, slow: int = 8, shares: in
 
 
 def build(codes: list[str], ktypes: list[str], *, fast: int = 3, slow: int = 8, shares: int = 1000,
-          bars: str = "finished", **kw: Any) -> Strategy:
-    """Our runtime trading the demo portfolio on each finished 1-minute bar (``stg.portfolio_runner``);
-    ``ktypes`` are implied (1-minute bars, and day bars for the quote book)."""
+          bars: str = "finished", every: timedelta | None = None, **kw: Any) -> Strategy:
+    """Our runtime trading the demo portfolio on each finished 1-minute bar (``stg.portfolio_runner``), or every
+    ``every`` (with ``bars="current"``: on the bar under way); ``ktypes`` are implied (1-minute and day bars)."""
     pf = demo_portfolio([c for c in codes if normalize_code(c) != "SH000001"], fast=fast, slow=slow, shares=shares,
                         hikyuu_ini=kw.get("home"))
-    return crt_pf_strategy(pf, "MIN", name=NAME, bars=bars, hikyuu_ini=kw.get("home"), **kw)
+    return crt_pf_strategy(pf, "MIN", name=NAME, bars=bars, every=every, hikyuu_ini=kw.get("home"), **kw)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -69,20 +74,71 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--shares", type=int, default=1000, help="shares per buy (default 1000)")
     ap.add_argument("--bars", choices=("finished", "current"), default="finished",
                     help="decide on the last finished bar (default) or on the bar under way")
+    ap.add_argument("--every", type=float, default=0,
+                    help="run the portfolio every N seconds (default: once a bar); with --bars current the same "
+                         "decision comes back until the bar ends, and the bridge places it once")
+    ap.add_argument("--idle-exit", type=float, default=0,
+                    help="stop N seconds (wall clock) after the last spot (for replays; default: never)")
+    ap.add_argument("--summary", help="at the end write the decisions, the bridge's counters and the account as "
+                                      "our broker and Hikyuu's BrokerTradeManager read it here (JSON)")
     args = ap.parse_args(argv)
     if not 0 < args.fast < args.slow:
         ap.error("--fast must be positive and below --slow")
     setup(args)
     quiet_hikyuu(bool(args.verbose))
     stg = build(split(args.codes), split(args.ktypes), fast=args.fast, slow=args.slow, shares=args.shares,
-                bars=args.bars, **runtime_options(args))
+                bars=args.bars, every=timedelta(seconds=args.every) if args.every else None, **runtime_options(args))
+    if args.idle_exit:
+        threading.Thread(target=_stop_when_idle, args=(stg, args.idle_exit), name="idle-exit", daemon=True).start()
     stg.start(max_seconds=args.seconds or None)
     runner = stg.portfolio_runner  # type: ignore[attr-defined]
+    if args.summary:
+        write_summary(runner, args.summary)
     trades = [t for run in runner.runs for t in run.trades]
     orders = stg.get_broker().orders()
     print(f"[{NAME}] done: spots={stg.stats.spots} runs={len(runner.runs)} decisions={len(trades)} "
           f"orders={len(orders)} filled={sum(o.status == 'filled' for o in orders)}", flush=True)
     return 0
+
+
+def _stop_when_idle(stg: Strategy, idle_s: float) -> None:
+    """Stop the strategy ``idle_s`` seconds after the last spot (a replay has ended)."""
+    seen, since = -1, time.monotonic()
+    while not stg.stop_requested():
+        if stg.stats.spots != seen:
+            seen, since = stg.stats.spots, time.monotonic()
+        elif seen > 0 and time.monotonic() - since > idle_s:
+            stg.stop()
+            return
+        time.sleep(0.2)
+
+
+def write_summary(runner: Any, path: str) -> None:
+    """What the runner decided, what the bridge placed (client order id -> stock, side, bar, status) and the
+    account: our broker's ``get_asset_info`` and Hikyuu's ``BrokerTradeManager`` reading it through the bridge."""
+    from dataclasses import asdict
+
+    from hikyuu_live.bridge.hikyuu_ob import order_broker
+
+    hku = hikyuu()
+    bridge = runner.bridge
+    doc: dict[str, Any] = {"runs": len(runner.runs), "missed": [list(map(str, m)) for m in runner.missed],
+                           "decisions": [{"bar": str(b), "code": c, "side": s, "price": p, "number": n}
+                                         for run in runner.runs for b, c, s, p, n in run.trades]}
+    if bridge is not None:
+        bridge.drain(10.0)
+        ob = order_broker(bridge)
+        tm = hku.crtBrokerTM(ob, hku.TC_Zero(), NAME)
+        tm.fetch_asset_info_from_broker(ob)
+        doc |= {"bridge": asdict(bridge.stats),
+                "keys": {d.key: [d.market + d.code, d.side, d.decided_at, d.status] for d in bridge.decisions()},
+                "asset_info": bridge.get_asset_info(),
+                "hikyuu_account": {"cash": tm.current_cash,
+                                   "positions": {p.stock.market_code: p.number for p in tm.get_position_list()}}}
+    tmp = path + ".tmp"
+    with open(tmp, "w", encoding="utf-8") as f:
+        json.dump(doc, f, ensure_ascii=False, indent=1, default=str)
+    os.replace(tmp, path)
 
 
 if __name__ == "__main__":

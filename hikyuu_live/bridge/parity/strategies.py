@@ -114,11 +114,17 @@ def builtin(name: str, codes: list[str] | None = None) -> ParityStrategy:
                               "a Hikyuu portfolio: PF_Simple(SE_Fixed(double-MA system 3/8, 1000 shares), "
                               "AF_EqualWeight, adjust_cycle=1) on 1-minute bars", ktype=KType.MIN,
                               make_portfolio=partial(_portfolio, pf_codes))
+    if name == "broken_demo_pf":
+        pf_codes = ["SH000001", *[c for c in (codes or DEMO_CODES[:3]) if c != "SH000001"]]
+        return ParityStrategy(name, pf_codes, ["day", "min"], _demo_pf_hikyuu,
+                              "demo_pf_hikyuu deciding every 15 s on the bar still being built", ktype=KType.MIN,
+                              make_portfolio=partial(_portfolio, pf_codes),
+                              options={"every": timedelta(seconds=15), "bars": "current"})
     raise KeyError(name)
 
 
 def names() -> list[str]:
-    return ["demo2", "demo3", "demo2_hikyuu", "demo3_hikyuu", "demo_pf_hikyuu", "broken_demo2"]
+    return ["demo2", "demo3", "demo2_hikyuu", "demo3_hikyuu", "demo_pf_hikyuu", "broken_demo2", "broken_demo_pf"]
 
 
 def resolve(name: str, codes: list[str] | None = None, ktypes: list[str] | None = None) -> ParityStrategy:
