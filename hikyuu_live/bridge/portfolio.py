@@ -50,7 +50,8 @@ from hikyuu_live.bridge.broker import HikyuuBroker
 from hikyuu_live.model.kdata import KType, parse_ktype
 from hikyuu_live.strategy.bar_time import is_final
 from hikyuu_live.strategy.context import normalize_code
-from hikyuu_live.strategy.hikyuu_kdata import HIKYUU_KTYPE, from_datetime, hikyuu, hikyuu_stock, to_datetime
+from hikyuu_live.strategy.hikyuu_kdata import HIKYUU_KTYPE, from_datetime, hikyuu, to_datetime, to_krecords
+from hikyuu_live.strategy.orders import min_lot
 from hikyuu_live.strategy.runtime import Strategy
 
 log = logging.getLogger(__name__)
@@ -103,6 +104,7 @@ class HikyuuMarket:
     def __init__(self, config: str | Path | None = None) -> None:
         self.hku = hikyuu()
         self.config = config
+        self._records: dict[tuple[str, KType], tuple[np.ndarray, list[Any]]] = {}  # bars converted last time
 
     def ready(self, ktype: KType, codes: list[str] | tuple[str, ...] = ()) -> Any:
         """Hikyuu's ``StockManager``, initialised over the store (once per process) with the index and
@@ -147,12 +149,25 @@ class HikyuuMarket:
         sm = self.ready(ktype)
         out = {}
         for code, rows in bars.items():
-            stock = hikyuu_stock(code, {ktype: rows})
+            stock = self.hku.Stock(code[:2], code[2:], code)
+            stock.min_trade_number = min_lot(code[:2], code[2:])  # as hikyuu_stock: our lot rules
+            stock.set_krecord_list(self._krecords(code, ktype, rows), HIKYUU_KTYPE[ktype])
             sm.remove_stock(code)
             if not sm.add_stock(stock):
                 raise RuntimeError(f"Hikyuu's StockManager refused {code}")
             out[code] = stock
         return out
+
+    def _krecords(self, code: str, ktype: KType, rows: np.ndarray) -> list[Any]:
+        """``rows`` as Hikyuu ``KRecord``\\ s, converting only the bars that changed since the last run (the
+        history and the day's final bars are the same at every run: converting them all again made a run
+        every 15 s at replay speed fall seconds behind)."""
+        old_rows, old = self._records.get((code, ktype), (rows[:0], []))
+        n = min(len(old_rows), len(rows))
+        same = int(np.argmin(np.r_[old_rows[:n] == rows[:n], False]))  # length of the common prefix
+        records = old[:same] + to_krecords(rows[same:])
+        self._records[(code, ktype)] = (rows.copy(), records)
+        return records
 
 
 class PortfolioRunner:
