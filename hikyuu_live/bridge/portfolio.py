@@ -39,6 +39,7 @@ requires. Anything else is refused with the reason.
 from __future__ import annotations
 
 import logging
+import time as time_
 from dataclasses import dataclass, field
 from datetime import time, timedelta
 from pathlib import Path
@@ -67,6 +68,7 @@ class PortfolioRun:
     bar: np.datetime64
     final: bool
     trades: list[tuple[np.datetime64, str, str, float, float]] = field(default_factory=list)  # bar, code, side, ...
+    seconds: float = 0.0  # the run's time on the strategy's loop (Hikyuu's Portfolio.run and the orders)
 
 
 def check_portfolio(pf: Any) -> list[tuple[str, Any]]:
@@ -254,6 +256,7 @@ class PortfolioRunner:
         if cash is None:
             log.error("%s: account not readable; not deciding on bar %s", self.name, last)
             return None
+        t0 = time_.perf_counter()
         record = PortfolioRun(last, is_final(last, self.ktype, stg.now()))
         if self.since is None:
             self.since = last
@@ -268,6 +271,7 @@ class PortfolioRunner:
             send(code[:2], code[2:], price, number, _finite(tr.stoploss), _finite(tr.goal_price), tr.part,
                  decided_at=_dt(last))
             record.trades.append((last, code, side, price, number))
+        record.seconds = time_.perf_counter() - t0
         self.runs.append(record)
         if record.trades:
             log.info("%s: bar %s -> %s", self.name, last, ", ".join(f"{s} {c} {n:g} @ {p:.3f}"

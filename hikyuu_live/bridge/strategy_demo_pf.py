@@ -104,7 +104,7 @@ def main(argv: list[str] | None = None) -> int:
 def _stop_when_idle(stg: Strategy, idle_s: float) -> None:
     """Stop the strategy ``idle_s`` seconds after the last spot (a replay has ended)."""
     seen, since = -1, time.monotonic()
-    while not stg.stop_requested():
+    while not stg.stop_requested:
         if stg.stats.spots != seen:
             seen, since = stg.stats.spots, time.monotonic()
         elif seen > 0 and time.monotonic() - since > idle_s:
@@ -123,6 +123,7 @@ def write_summary(runner: Any, path: str) -> None:
     hku = hikyuu()
     bridge = runner.bridge
     doc: dict[str, Any] = {"runs": len(runner.runs), "missed": [list(map(str, m)) for m in runner.missed],
+                           "run_seconds": [round(r.seconds, 4) for r in runner.runs],
                            "decisions": [{"bar": str(b), "code": c, "side": s, "price": p, "number": n}
                                          for run in runner.runs for b, c, s, p, n in run.trades]}
     if bridge is not None:
