@@ -173,11 +173,12 @@ class HikyuuMarket:
 
 
 class PortfolioRunner:
-    """A timer callback running ``pf`` on its stocks' ``ktype`` bars; see the module docstring."""
+    """A timer callback running ``pf`` on its stocks' ``ktype`` bars; see the module docstring. ``in_place``: the
+    bars are Hikyuu's own (its ``Strategy``), not given to it at each run."""
 
     def __init__(self, pf: Any, ktype: str | KType, bridge: HikyuuBroker | None = None, cost: Any = None, *,
                  bars: str = "finished", name: str | None = None, config: str | Path | None = None,
-                 cash: float | None = None, since: np.datetime64 | None = None) -> None:
+                 cash: float | None = None, since: np.datetime64 | None = None, in_place: bool = False) -> None:
         if bars not in ("finished", "current"):
             raise ValueError(f"bars must be 'finished' or 'current', not {bars!r}")
         self.hku = hikyuu()
@@ -194,7 +195,7 @@ class PortfolioRunner:
         self.code = "*"  # decisions are about the whole account (hikyuu_parity's key for account reads)
         self.cost = cost if cost is not None else self.hku.TC_Zero()
         self.bridge = bridge
-        self.market = HikyuuMarket(config)
+        self.market: HikyuuMarket | None = None if in_place else HikyuuMarket(config)
         self.cash = cash
         self.since = since
         self.last: np.datetime64 | None = None
@@ -285,18 +286,21 @@ class PortfolioRunner:
         return run_portfolio(self.pf, self.protos, self.market, self.ktype, bars, self.since, cash, self.cost)
 
 
-def run_portfolio(pf: Any, protos: list[tuple[str, Any]], market: HikyuuMarket, ktype: KType,
+def run_portfolio(pf: Any, protos: list[tuple[str, Any]], market: HikyuuMarket | None, ktype: KType,
                   bars: dict[str, np.ndarray], since: np.datetime64, cash: float,
                   cost: Any) -> list[tuple[np.datetime64, str, str, float, float, Any]]:
     """One Hikyuu backtest of ``pf`` (its selector rebuilt over stocks holding ``bars``, the calendar from
     ``bars[INDEX]``) with a ``TradeManager`` opened at ``since`` with ``cash``: ``[(bar, code, side, price,
-    number, trade record)]``. The live runner and ``hikyuu_parity``'s backtest both decide through it."""
+    number, trade record)]``. The live runner and ``hikyuu_parity``'s backtest both decide through it.
+    ``market`` None: the stocks' bars are already in Hikyuu's ``StockManager`` (inside Hikyuu's own
+    ``Strategy``, whose ``SpotAgent`` builds them), the selector is run as it is."""
     hku = hikyuu()
-    stocks = market.install(ktype, bars)
-    se = pf.se
-    se.remove_all()
-    for code, proto in protos:
-        se.add_stock(stocks[code], proto)
+    if market is not None:
+        stocks = market.install(ktype, bars)
+        se = pf.se
+        se.remove_all()
+        for code, proto in protos:
+            se.add_stock(stocks[code], proto)
     tm = hku.crtTM(to_datetime(since), cash, cost, f"TM {pf.name}")
     pf.tm = tm
     pf.run(hku.Query(0, ktype=HIKYUU_KTYPE[ktype]), True)

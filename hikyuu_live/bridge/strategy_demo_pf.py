@@ -72,13 +72,16 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--fast", type=int, default=3, help="fast average length in 1-minute bars (default 3)")
     ap.add_argument("--slow", type=int, default=8, help="slow average length in 1-minute bars (default 8)")
     ap.add_argument("--shares", type=int, default=1000, help="shares per buy (default 1000)")
-    ap.add_argument("--bars", choices=("finished", "current"), default="finished",
-                    help="decide on the last finished bar (default) or on the bar under way")
+    ap.add_argument("--bars", choices=("finished", "current"), default=None,
+                    help="decide on the last finished bar (default with --runtime ours) or on the bar under way "
+                         "(default with --runtime hikyuu, as Hikyuu's run_in_strategy does)")
     ap.add_argument("--every", type=float, default=0,
                     help="run the portfolio every N seconds (default: once a bar); with --bars current the same "
                          "decision comes back until the bar ends, and the bridge places it once")
     ap.add_argument("--idle-exit", type=float, default=0,
                     help="stop N seconds (wall clock) after the last spot (for replays; default: never)")
+    ap.add_argument("--runtime", choices=("ours", "hikyuu"), default="ours",
+                    help="ours: hikyuu_live's Strategy; hikyuu: Hikyuu's own Strategy and SpotAgent (its bars)")
     ap.add_argument("--summary", help="at the end write the decisions, the bridge's counters and the account as "
                                       "our broker and Hikyuu's BrokerTradeManager read it here (JSON)")
     args = ap.parse_args(argv)
@@ -86,8 +89,15 @@ def main(argv: list[str] | None = None) -> int:
         ap.error("--fast must be positive and below --slow")
     setup(args)
     quiet_hikyuu(bool(args.verbose))
+    if args.runtime == "hikyuu":
+        from hikyuu_live.bridge.hikyuu_runtime import run_pf_in_hikyuu
+
+        return run_pf_in_hikyuu(args, NAME, lambda a: demo_portfolio(
+            [c for c in split(a.codes) if normalize_code(c) != "SH000001"], fast=a.fast, slow=a.slow,
+            shares=a.shares), every="MIN")
     stg = build(split(args.codes), split(args.ktypes), fast=args.fast, slow=args.slow, shares=args.shares,
-                bars=args.bars, every=timedelta(seconds=args.every) if args.every else None, **runtime_options(args))
+                bars=args.bars or "finished", every=timedelta(seconds=args.every) if args.every else None,
+                **runtime_options(args))
     if args.idle_exit:
         threading.Thread(target=_stop_when_idle, args=(stg, args.idle_exit), name="idle-exit", daemon=True).start()
     stg.start(max_seconds=args.seconds or None)

@@ -6,9 +6,9 @@
 - Hikyuu's own ``run_in_strategy(pf, ...)`` sends no order to its broker (its sub-systems trade, the portfolio's
   ``BrokerTradeManager`` ignores their copied trades): the reason the ``PortfolioRunner`` decides through
   Hikyuu's ``Portfolio.run`` and sends the decisions itself; what it refuses, it refuses with the reason;
-- the portfolio demo on our runtime, subscribed to our collector, places each decision exactly once even when
-  it decides the same thing four times a bar, visible in the paper journal, and Hikyuu reads our account
-  exactly (``get_asset_info``);
+- the portfolio demo, on our runtime or in Hikyuu's own ``Strategy`` (its ``SpotAgent`` on our collector),
+  places each decision exactly once even when it decides the same thing again and again on the bar under way,
+  visible in the paper journal, and Hikyuu reads our account exactly (``get_asset_info``);
 - it trades live what Hikyuu's own backtest of the portfolio trades on the same bars (``hikyuu_parity``), and
   the variant deciding on the bar still being built shows every difference with that cause.
 """
@@ -23,7 +23,7 @@ import sys
 
 import pytest
 
-from tests.bridge.test_hikyuu_live import DAY, ROOT, SAMPLE, live  # noqa: F401 - the module's Hikyuu fixture
+from tests.bridge.test_hikyuu_live import DAY, ROOT, SAMPLE, live  # noqa: F401 - that module's Hikyuu fixture
 
 pytestmark = pytest.mark.slow
 
@@ -50,15 +50,20 @@ def test_hikyuus_run_in_strategy_sends_no_portfolio_order_the_runner_does(live):
     assert "slippage part" in refused["slippage"] and "adjust_mode 'week' needs day bars" in refused["week"]
 
 
-def test_the_portfolio_places_each_decision_once_through_our_collector(live):  # noqa: F811
-    """``--bars current --every 15``: the portfolio runs four times a bar on the bar under way, so the same decision
-    comes back until the bar ends; each must reach the paper broker once."""
+@pytest.mark.parametrize("runtime", ["ours", "hikyuu"])
+def test_the_portfolio_places_each_decision_once_through_our_collector(live, runtime):  # noqa: F811
+    """On the bar under way the same decision comes back until the bar ends: our runtime runs the portfolio every
+    15 s (``--bars current --every 15``), Hikyuu's own ``Strategy`` four times a second on its ``SpotAgent``'s bars
+    (its process's date moved to the recorded day with libfaketime, as ``test_hikyuu_live.py`` explains). Each
+    decision must reach the paper broker once."""
     env, host, inside = live
-    bus = host / "pf_bus.ipc"
-    args = ["-m", "hikyuu_live.strategy_demo_pf_hikyuu", "--clock", "market", "--bars", "current", "--every", "15",
-            "--idle-exit", "3", "--summary", f"{inside}/pf_summary.json", "--quotation-server",
-            f"ipc://{inside}/pf_bus.ipc", "--config", f"{inside}/home", "--broker-state", f"{inside}/pf_paper.json"]
-    strategy = env.popen(args, home=f"{inside}/home", stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    bus = host / f"pf_bus_{runtime}.ipc"
+    runtime_args = ["--bars", "current", "--every", "15"] if runtime == "ours" else ["--runtime", "hikyuu"]
+    args = ["-m", "hikyuu_live.strategy_demo_pf_hikyuu", "--clock", "market", *runtime_args, "--idle-exit", "4",
+            "--summary", f"{inside}/pf_summary_{runtime}.json", "--quotation-server", f"ipc://{inside}/{bus.name}",
+            "--config", f"{inside}/home", "--broker-state", f"{inside}/pf_paper_{runtime}.json"]
+    strategy = env.popen(args, home=f"{inside}/home", env=env.fake_today(DAY) if runtime == "hikyuu" else None,
+                         stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     try:
         collector = subprocess.run(
             [sys.executable, "-m", "hikyuu_live.spot_server", "--source", "replay", "--file", str(SAMPLE), "--speed",
@@ -72,8 +77,8 @@ def test_the_portfolio_places_each_decision_once_through_our_collector(live):  #
             strategy.kill()
             strategy.wait(10)
     assert strategy.returncode == 0, out[-4000:]
-    summary = json.loads((host / "pf_summary.json").read_text())
-    journal = json.loads((host / "pf_paper.json").read_text())
+    summary = json.loads((host / f"pf_summary_{runtime}.json").read_text())
+    journal = json.loads((host / f"pf_paper_{runtime}.json").read_text())
     decided = {(d["code"], d["bar"].replace("T", " ")[:19], d["side"]) for d in summary["decisions"]}
     placed = {(code, bar, side) for code, side, bar, _ in summary["keys"].values()}
     assert len(decided) >= 3, summary
