@@ -263,7 +263,8 @@ class PortfolioRunner:
             self.since = last
         for day, code, side, price, number, tr in self.decide(bars, cash):
             if day != last:
-                if bridge.order_key(side, code[:2], code[2:], _dt(day)) not in bridge.records:
+                if (bridge.order_key(side, code[:2], code[2:], _dt(day)) not in bridge.records
+                        and (day, code, side) not in self.missed):  # reported once, not at every later run
                     self.missed.append((day, code, side))
                     log.warning("%s: %s %s on bar %s was decided now, after that bar: not sent", self.name, side,
                                 code, day)
