@@ -174,3 +174,83 @@ def run_in_hikyuu(args: argparse.Namespace, name: str, make_system: Callable[[ar
     log.info("%s: Hikyuu's Strategy trades %s through %r (bars: %s)", name, ", ".join(codes), bridge, mode)
     stg.start()
     return 0
+
+
+class HikyuuBars:
+    """What a ``PortfolioRunner`` reads of a strategy, from Hikyuu's own ``Strategy``: the newest bars of a stock
+    as Hikyuu's ``SpotAgent`` builds them in its ``StockManager``, and the (market) clock's time."""
+
+    def __init__(self, clock: Any) -> None:
+        self.hku = hikyuu()
+        self.clock = clock
+
+    def now(self) -> Any:
+        return self.clock.now()
+
+    def get_kdata(self, code: str, *, ktype: Any, finished_only: bool = False) -> np.ndarray:
+        from hikyuu_live.strategy.hikyuu_kdata import from_kdata
+
+        k = parse_ktype(ktype)
+        stock = self.hku.get_stock(code)
+        if stock.is_null():
+            raise ValueError(f"Hikyuu does not know {code} (not in the store's stock list)")
+        bars = from_kdata(stock.get_kdata(self.hku.Query(-2, ktype=HIKYUU_KTYPE[k])))
+        if finished_only:
+            bars = bars[[is_final(t, k, self.now()) for t in bars["datetime"]]]
+        return bars
+
+
+def run_pf_in_hikyuu(args: argparse.Namespace, name: str, make_portfolio: Callable[[argparse.Namespace], Any], *,
+                     every: str = "MIN") -> int:
+    """Run a portfolio in Hikyuu's own ``Strategy`` (its ``SpotAgent`` on our bus, its bars from our store) until
+    Ctrl-C or ``--idle-exit``: a ``PortfolioRunner`` on Hikyuu's bars in its ``StockManager`` (``in_place``),
+    Hikyuu's ``Portfolio.run`` deciding, the bridge sending (Hikyuu's ``run_in_strategy(pf, ...)`` would send
+    nothing: see ``hikyuu_live.bridge.portfolio``)."""
+    from hikyuu_live.bridge.portfolio import INDEX, PortfolioRunner
+    from hikyuu_live.config import config_home
+
+    hku = hikyuu()
+    ktype = parse_ktype(every)
+    codes = [normalize_code(c) for c in split(args.codes) if normalize_code(c) != INDEX]
+    home = config_home(args.config)
+    clock: Any = MarketClock() if args.clock == "market" else LiveClock()
+    broker_kw: dict[str, Any] = {}
+    if args.broker == "paper":
+        broker_kw["state_path"] = args.broker_state or str(home / f"paper_broker_{name}.json")
+    bridge = HikyuuBroker(args.broker, name=name, clock=clock, ktype=ktype, **broker_kw)
+    ktypes = list(dict.fromkeys([*split(args.ktypes), ktype.value.lower()]))
+    stg = hku.Strategy([INDEX.lower(), *[c.lower() for c in codes]], ktypes, {}, name,
+                       hikyuu_ini(home, args.quotation_server, ktypes, name))
+    view = HikyuuBars(clock)
+    state: dict[str, Any] = {"last_clock": None, "last_change": time.monotonic(), "runner": None}
+
+    def tick(s: Any) -> None:
+        if args.clock == "market" and not clock.observed:
+            return
+        try:
+            if state["runner"] is None:  # the portfolio over Hikyuu's own stocks, once its Strategy loaded them
+                state["runner"] = PortfolioRunner(make_portfolio(args), ktype, bridge, bars=args.bars or "current",
+                                                  name=name, in_place=True)
+            state["runner"](view)
+        except Exception:  # a failing run must not stop the strategy, nor the summary
+            log.exception("%s: the portfolio failed", name)
+        now = clock.now()
+        if now != state["last_clock"]:
+            state["last_clock"], state["last_change"] = now, time.monotonic()
+        elif args.idle_exit and time.monotonic() - state["last_change"] > args.idle_exit:
+            log.info("%s: no spot for %.0f s; exiting", name, args.idle_exit)
+            if args.summary and state["runner"] is not None:
+                from hikyuu_live.bridge.strategy_demo_pf import write_summary
+
+                write_summary(state["runner"], args.summary)
+            _sys.stdout.flush()
+            os._exit(0)  # Hikyuu's Strategy.start() has no stop()
+
+    follow_spots(stg, clock if isinstance(clock, MarketClock) else None, bridge=bridge)
+    if isinstance(clock, MarketClock):
+        stg.run_daily(tick, hku.Milliseconds(250), "SH", True)
+    else:
+        stg.run_daily(tick, hku.Seconds(int(timedelta(minutes=ktype.minutes or 1).total_seconds())), "SH", False)
+    log.info("%s: Hikyuu's Strategy trades its portfolio through %r", name, bridge)
+    stg.start()
+    return 0

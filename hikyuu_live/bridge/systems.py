@@ -34,9 +34,12 @@ def t1_cross_signal(fast: int, slow: int) -> Any:
 
 def quiet_hikyuu(verbose: bool = False) -> None:
     """Hikyuu's warnings to errors only: its ``BrokerTradeManager`` warns on every run that it "does not
-    implement" the backtest-only queries, which would bury what matters in a live log."""
+    implement" the backtest-only queries, which would bury what matters in a live log; and no timing line
+    of every ``Portfolio.run`` on stdout (Hikyuu's ``spend time``) unless ``verbose``."""
     hku = hikyuu()
     hku.set_log_level(hku.LOG_LEVEL.INFO if verbose else hku.LOG_LEVEL.ERROR)
+    if not verbose:
+        hku.close_spend_time()
 
 
 def ma_cross_system(fast: int = 3, slow: int = 8, shares: int = 1000, name: str = "MA cross") -> Any:

@@ -32,6 +32,7 @@ COMMANDS = {
     "strategy_demo3": "hikyuu_live.strategy.strategy_demo3:main",
     "strategy_demo2_hikyuu": "hikyuu_live.bridge.strategy_demo2:main",
     "strategy_demo3_hikyuu": "hikyuu_live.bridge.strategy_demo3:main",
+    "strategy_demo_pf_hikyuu": "hikyuu_live.bridge.strategy_demo_pf:main",
 }
 
 
@@ -84,6 +85,8 @@ spot_server = _script("spot_server")
 start_qmt = _script("start_qmt")
 strategy_demo2_hikyuu = _script("strategy_demo2_hikyuu")
 strategy_demo3_hikyuu = _script("strategy_demo3_hikyuu")
+strategy_demo_pf_hikyuu = _script("strategy_demo_pf_hikyuu")
 
 __all__ = ["COMMANDS", "HikyuuTDX", "dataserver", "hikyuu_doctor", "hikyuu_parity", "importdata", "main",
-           "run_command", "spot_listen", "spot_server", "start_qmt", "strategy_demo2_hikyuu", "strategy_demo3_hikyuu"]
+           "run_command", "spot_listen", "spot_server", "start_qmt", "strategy_demo2_hikyuu", "strategy_demo3_hikyuu",
+           "strategy_demo_pf_hikyuu"]

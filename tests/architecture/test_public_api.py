@@ -17,8 +17,8 @@ import hikyuu_live
 PINNED = {
     "hikyuu_live": "__version__".split(),
     "hikyuu_live.bridge": """
-        BridgeStats Decision HikyuuBroker SystemRun SystemRunner crt_sys_strategy follow_spots ma_cross_system
-        order_broker t1_cross_signal
+        BridgeStats Decision HikyuuBroker HikyuuMarket PortfolioRun PortfolioRunner SystemRun SystemRunner
+        crt_pf_strategy crt_sys_strategy follow_spots ma_cross_system order_broker t1_cross_signal
     """.split(),
     "hikyuu_live.bridge.parity": """
         Difference ParityReport ParityStrategy Trade builtin compare format_report names resolve run_parity

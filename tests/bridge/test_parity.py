@@ -71,8 +71,9 @@ def test_bad_input_is_one_line_and_exit_2(home, tmp_path):
     assert done.returncode == 2 and "holds no cycle" in done.stderr
 
 
-def test_a_hikyuu_system_without_hikyuu_names_the_extra(home):
-    done = parity(home, "--strategy", "demo2_hikyuu")
+@pytest.mark.parametrize("strategy", ["demo2_hikyuu", "demo_pf_hikyuu"])
+def test_a_hikyuu_system_without_hikyuu_names_the_extra(home, strategy):
+    done = parity(home, "--strategy", strategy)
     assert done.returncode == 2
     assert done.stderr.strip().splitlines()[-1] == (
         "hikyuu_parity: needs the optional part 'hikyuu' (extra 'hikyuu'), which is not installed; "

@@ -88,3 +88,19 @@ def test_day_bars_are_made_of_the_minutes_they_hold():
     out = aggregate(m, np.array([t("09:35"), t("09:35"), t("09:40")]))
     assert out.tolist() == [(t("09:35").item(), 10.0, 11.5, 9.5, 11.2, 3.0, 30.0),
                             (t("09:40").item(), 12.0, 12.5, 11.5, 12.2, 3.0, 30.0)]
+
+
+def test_a_decision_keyed_by_its_bar_but_taken_while_the_bar_was_built_is_named_unfinished():
+    """A trading system or portfolio keys its decisions by bar label, so a live decision taken on the bar still being
+    built meets the backtest's decision on the same bar: at another price (the close so far, not the final close)
+    or another quantity. That is the unfinished bar, not a fill price rule (``broken_demo_pf`` shows it)."""
+    note = "the unfinished MIN bar 09:31"
+    live = [trade("09:31", price=10.12, unfinished=note), trade("09:35", number=900, unfinished=note),
+            trade("09:40", price=10.5, unfinished=note)]
+    backtest = [trade("09:31"), trade("09:35"), trade("09:40", price=10.5)]
+    diffs = compare(live, backtest)
+    assert [(str(d.live.when)[11:16], d.cause) for d in diffs] == [  # type: ignore[union-attr]
+        ("09:31", UNFINISHED), ("09:35", UNFINISHED)]  # 09:40: the same decision, the same price: no difference
+    assert diffs[0].detail == ("decided on the unfinished MIN bar 09:31: live at 10.120, backtest at 10.000 "
+                               "(the bar's close so far, not its final close)")
+    assert "live 900 shares, backtest 1000" in diffs[1].detail

@@ -35,11 +35,13 @@ def test_the_console_scripts_are_the_launchers_and_clash_only_where_hikyuu_has_i
     for name, target in scripts.items():
         assert target == f"hikyuu_live.gui.launch:{name}" and name in launch.COMMANDS
         assert callable(getattr(launch, name))
-    assert {"hikyuu_parity", "strategy_demo2_hikyuu", "strategy_demo3_hikyuu"} <= set(scripts)
+    assert {"hikyuu_parity", "strategy_demo2_hikyuu", "strategy_demo3_hikyuu",
+            "strategy_demo_pf_hikyuu"} <= set(scripts)
     assert set(scripts) & HIKYUU_SCRIPTS == {"HikyuuTDX", "dataserver", "importdata"}
 
 
 def test_the_umbrella_lists_the_new_commands(capsys):
     assert launch.main(["--help"]) == 0
     out = capsys.readouterr().out
-    assert all(c in out for c in ("hikyuu_parity", "strategy_demo2_hikyuu", "strategy_demo3_hikyuu"))
+    assert all(c in out for c in ("hikyuu_parity", "strategy_demo2_hikyuu", "strategy_demo3_hikyuu",
+                                  "strategy_demo_pf_hikyuu"))

@@ -10,6 +10,8 @@
   pass while the worker works: after each step the driver waits for the worker (``drain``) and runs the
   ``on_order`` calls, so every order of a step is in the account before the next step, as it is live at any
   real pace (the paper broker fills within milliseconds; ``hikyuu_parity``'s live run checks it).
+- **Portfolios**: Hikyuu's own backtest, ``Portfolio.run`` over the day's final bars of its stocks and of the
+  index (Hikyuu's trading calendar) with a ``TradeManager`` opened at the day's start with the paper cash.
 - **Trading systems**: Hikyuu's own backtest, ``System.run`` over the stock's history and the day's final bars
   with a ``TradeManager`` opened at the day's start (``crtTM``) holding the paper account's cash; one system
   per stock, as Hikyuu runs per-stock systems. Hikyuu's backtest does not know T+1.
@@ -160,6 +162,26 @@ def run_system(spec: ParityStrategy, day: DayBars, cash: float) -> BacktestResul
                 trades.append(Trade(from_datetime(tr.datetime), code, side, float(tr.real_price), float(tr.number)))
         labels[(code, k.value)] = day.labels(code, k)
     return BacktestResult(trades, labels, f"Hikyuu's own backtest of {spec.name} (System.run, crtTM)")
+
+
+def run_portfolio_backtest(spec: ParityStrategy, day: DayBars, cash: float) -> BacktestResult:
+    """Hikyuu's own backtest of the strategy's portfolio: ``Portfolio.run`` over the history and the day's final
+    bars with a ``TradeManager`` opened at the day's start holding the paper account's cash (the same
+    function the live ``PortfolioRunner`` decides through, over all of the day at once)."""
+    from hikyuu_live.bridge.portfolio import HikyuuMarket, check_portfolio, run_portfolio
+    from hikyuu_live.strategy.hikyuu_kdata import hikyuu
+
+    hku = hikyuu()
+    assert spec.make_portfolio is not None and spec.ktype is not None
+    k = spec.ktype
+    pf = spec.make_portfolio()
+    protos = check_portfolio(pf)
+    end = datetime.combine(day.day, time(23, 59))
+    bars = {code: day.bars_at(code, k, end) for code in spec.codes}
+    decided = run_portfolio(pf, protos, HikyuuMarket(), k, bars, np.datetime64(day.day, "us"), cash, hku.TC_Zero())
+    trades = [Trade(when, code, side, price, number) for when, code, side, price, number, _ in decided]
+    labels = {(code, k.value): day.labels(code, k) for code in spec.codes}
+    return BacktestResult(trades, labels, f"Hikyuu's own backtest of {spec.name} (Portfolio.run, crtTM)")
 
 
 def session_end(day: DayBars, ktype: KType) -> np.datetime64:

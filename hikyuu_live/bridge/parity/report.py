@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
-from hikyuu_live.bridge.parity.backtest import BacktestResult, run_ours, run_system, session_end
+from hikyuu_live.bridge.parity.backtest import BacktestResult, run_ours, run_portfolio_backtest, run_system, session_end
 from hikyuu_live.bridge.parity.day import DayBars, History, load_day, recording_day
 from hikyuu_live.bridge.parity.live import LiveResult, run_live
 from hikyuu_live.bridge.parity.strategies import ParityStrategy, system_ktype
@@ -60,7 +60,12 @@ def run_parity(spec: ParityStrategy, recording: Path, history: History | None, *
             live = run_live(spec, recording, day, history, work, cash, speed=speed, timeout_s=timeout_s,
                             preload=preload)
             log.info("parity %s on %s: backtest", spec.name, day)
-            backtest = run_system(spec, data, cash) if spec.is_system else run_ours(spec, data, work, cash)
+            if spec.make_portfolio is not None:
+                backtest = run_portfolio_backtest(spec, data, cash)
+            elif spec.is_system:
+                backtest = run_system(spec, data, cash)
+            else:
+                backtest = run_ours(spec, data, work, cash)
     sets = BarSets(live.labels, backtest.labels, live.unfinished_reads, live.unsettled_reads)
     ends = {c: session_end(data, system_ktype(spec)) for c in spec.codes} if spec.is_system else None
     return ParityReport(spec, day, data.source, live, backtest, compare(live.trades, backtest.trades, sets, ends))

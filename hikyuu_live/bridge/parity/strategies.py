@@ -31,12 +31,14 @@ class ParityStrategy:
     factory: Callable[..., Strategy]
     description: str = ""
     make_system: Callable[[], Any] | None = None  # a trading system: backtested by Hikyuu itself
-    ktype: KType | None = None  # the system's bars
+    ktype: KType | None = None  # the system's (or portfolio's) bars
     options: dict[str, Any] = field(default_factory=dict)
+    make_portfolio: Callable[[], Any] | None = None  # a Hikyuu Portfolio: backtested by Hikyuu itself
 
     @property
     def is_system(self) -> bool:
-        return self.make_system is not None
+        """A Hikyuu trading system or portfolio: Hikyuu's own backtest, decisions from the runners."""
+        return self.make_system is not None or self.make_portfolio is not None
 
     def build(self, **runtime: Any) -> Strategy:
         return self.factory(list(self.codes), list(self.ktypes), **self.options, **runtime)
@@ -64,6 +66,18 @@ def _demo3_hikyuu(codes: list[str], ktypes: list[str], **kw: Any) -> Strategy:
     from hikyuu_live.bridge.strategy_demo3 import build
 
     return build(codes, ktypes, **kw)
+
+
+def _demo_pf_hikyuu(codes: list[str], ktypes: list[str], **kw: Any) -> Strategy:
+    from hikyuu_live.bridge.strategy_demo_pf import build
+
+    return build(codes, ktypes, **kw)
+
+
+def _portfolio(codes: list[str], broken: bool = False) -> Any:
+    from hikyuu_live.bridge.strategy_demo_pf import demo_portfolio
+
+    return demo_portfolio([c for c in codes if c != "SH000001"], broken=broken)
 
 
 def _system(fast: int, slow: int, shares: int) -> Any:
@@ -94,11 +108,23 @@ def builtin(name: str, codes: list[str] | None = None) -> ParityStrategy:
                               "strategy_demo3's Hikyuu form: crt_sys_strategy of Hikyuu's double-MA system (2/4, "
                               "1000 shares) on 5-minute bars", make_system=partial(_system, 2, 4, 1000),
                               ktype=KType.MIN5)
+    if name == "demo_pf_hikyuu":
+        pf_codes = ["SH000001", *[c for c in (codes or DEMO_CODES[:3]) if c != "SH000001"]]  # the index: calendar
+        return ParityStrategy(name, pf_codes, ["day", "min"], _demo_pf_hikyuu,
+                              "a Hikyuu portfolio: PF_Simple(SE_Fixed(double-MA system 3/8, 1000 shares), "
+                              "AF_EqualWeight, adjust_cycle=1) on 1-minute bars", ktype=KType.MIN,
+                              make_portfolio=partial(_portfolio, pf_codes))
+    if name == "broken_demo_pf":
+        pf_codes = ["SH000001", *[c for c in (codes or DEMO_CODES[:3]) if c != "SH000001"]]
+        return ParityStrategy(name, pf_codes, ["day", "min"], _demo_pf_hikyuu,
+                              "demo_pf_hikyuu deciding every 15 s on the bar still being built", ktype=KType.MIN,
+                              make_portfolio=partial(_portfolio, pf_codes),
+                              options={"every": timedelta(seconds=15), "bars": "current"})
     raise KeyError(name)
 
 
 def names() -> list[str]:
-    return ["demo2", "demo3", "demo2_hikyuu", "demo3_hikyuu", "broken_demo2"]
+    return ["demo2", "demo3", "demo2_hikyuu", "demo3_hikyuu", "demo_pf_hikyuu", "broken_demo2", "broken_demo_pf"]
 
 
 def resolve(name: str, codes: list[str] | None = None, ktypes: list[str] | None = None) -> ParityStrategy:
@@ -110,7 +136,7 @@ def resolve(name: str, codes: list[str] | None = None, ktypes: list[str] | None 
             raise ValueError(f"unknown strategy {name!r}: one of {', '.join(names())}, "
                              "or package.module:function") from None
         return spec if not ktypes else ParityStrategy(spec.name, spec.codes, ktypes, spec.factory, spec.description,
-                                                      spec.make_system, spec.ktype, spec.options)
+                                                      spec.make_system, spec.ktype, spec.options, spec.make_portfolio)
     module, _, function = name.partition(":")
     try:
         factory = getattr(importlib.import_module(module), function)

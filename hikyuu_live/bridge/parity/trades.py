@@ -5,7 +5,8 @@ trading system), the stock and the side. Both lists are matched on that key; wha
 with another price, quantity or outcome, is a ``Difference`` whose ``cause`` is one of:
 
 - ``unfinished bar``: the live decision read a bar that was not final yet (``strategy.bar_time``); the
-  backtest only ever sees final bars;
+  backtest only ever sees final bars. A decision keyed by its bar (a Hikyuu system or portfolio) meets the
+  backtest's on the same bar at another price or quantity: that is named so too, not a fill price rule;
 - ``missing bar``: a bar one side had at that moment and the other did not (the live path never received a
   minute the store has, or the store lacks one the live path built);
 - ``T+1 refusal``: the broker refused the live order because the shares were bought today, where the
@@ -128,7 +129,10 @@ def compare(live: Iterable[Trade], backtest: Iterable[Trade], bars: BarSets | No
         a, b = lv.get(key), bt.get(key)
         if a is not None and b is not None:
             diff = _matched(a, b)
-            if diff is not None and diff.cause in (QUANTITY, REFUSED, DECISION) and a.unsettled:
+            if diff is not None and diff.cause in (FILL_PRICE, QUANTITY) and a.unfinished:
+                why = " (the bar's close so far, not its final close)" if diff.cause == FILL_PRICE else ""
+                diff = Difference(a, b, UNFINISHED, f"decided on {a.unfinished}: {diff.detail}{why}")
+            elif diff is not None and diff.cause in (QUANTITY, REFUSED, DECISION) and a.unsettled:
                 diff = Difference(a, b, UNSETTLED, f"{_unsettled(a.unsettled)}; {diff.cause}: {diff.detail}")
         elif a is not None:
             diff = _live_only(a, bars)
