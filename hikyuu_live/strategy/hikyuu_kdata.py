@@ -60,9 +60,16 @@ def to_krecords(bars: np.ndarray) -> list[Any]:
 
 
 def hikyuu_stock(code: str, bars: Mapping[str | KType, np.ndarray], name: str = "") -> Any:
-    """A stand-alone Hikyuu ``Stock`` for ``code`` holding ``bars`` ({ktype: bars}), lot sizes as ours."""
+    """A stand-alone Hikyuu ``Stock`` for ``code`` holding ``bars`` ({ktype: bars}, one ktype), lot sizes as ours.
+
+    One ktype per stock: Hikyuu (2.8.3) lets a stand-alone ``Stock`` take bars once; a second
+    ``set_krecord_list`` fails with "The stock is Null". Make one stock per ktype (``to_kdata`` does)."""
     from hikyuu_live.strategy.orders import min_lot
 
+    if len(bars) != 1:
+        raise ValueError(f"hikyuu_stock takes the bars of exactly one ktype, got {len(bars)} "
+                         f"({', '.join(str(k) for k in bars) or 'none'}): Hikyuu lets a stand-alone Stock take "
+                         "bars once; make one Stock per ktype, e.g. to_kdata(bars, code, ktype) for each")
     hku = hikyuu()
     key = normalize_code(code)
     market, number = key[:2], key[2:]
