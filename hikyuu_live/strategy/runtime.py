@@ -32,7 +32,8 @@ import signal
 import threading
 import time
 from collections import deque
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from datetime import date, datetime, timedelta
 from datetime import time as dtime
 from pathlib import Path
@@ -58,6 +59,23 @@ log = logging.getLogger(__name__)
 
 DEFAULT_QUOTATION_SERVER = "ipc:///tmp/hikyuu_real.ipc"
 
+
+
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Python's cyclic garbage collector off while queued events are handled, back as it was after.
+
+    A full-market cycle makes some 30,000 short-lived containers (a ``Spot`` and its four book lists per
+    spot), which set off ~40 young-generation collections in the middle of the ``on_change`` calls: 2.4 ms
+    of a 11 ms cycle (``bench/bench_burst.py``). Freed by reference counting, they never needed the
+    collector; what survives is collected at the next allocation after the cycle."""
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was:
+            gc.enable()
 
 class Strategy(TradingMixin):
     """A live strategy. See the module docstring for when each callback fires."""
@@ -424,6 +442,11 @@ class Strategy(TradingMixin):
             self._events.clear()
         if len(events) > self.max_pending:
             events = self._coalesce(events)
+        with _collector_paused():
+            self._handle_events(events)
+        return len(events)
+
+    def _handle_events(self, events: list[tuple[str, Any, float]]) -> None:
         for item in merge_runs(events):  # consecutive messages taken in together, same order of on_change
             queued = item.queued if isinstance(item, Run) else item[2]
             lateness = time.monotonic() - queued
@@ -438,7 +461,6 @@ class Strategy(TradingMixin):
                     self._call(self._on_order, self, item[1])
             else:
                 self._handle_cycle(item[1])
-        return len(events)
 
     def _coalesce(self, events: list[tuple[str, Any, float]]) -> list[tuple[str, Any, float]]:
         """Merge a backlog of spot messages into one, newest spot per stock; keep cycle events."""
