@@ -40,6 +40,29 @@ def stop(proc: subprocess.Popen) -> str:
     return proc.stderr.read() if proc.stderr else ""
 
 
+class StderrLog:
+    """A child's stderr read as it comes (a thread), so a test can wait for a line instead of a fixed time."""
+
+    def __init__(self, proc: subprocess.Popen) -> None:
+        self.lines: list[str] = []
+        assert proc.stderr is not None
+        self._thread = threading.Thread(target=lambda: self.lines.extend(iter(proc.stderr.readline, "")),
+                                        daemon=True)
+        self._thread.start()
+
+    def wait_for(self, text: str, timeout_s: float = 30) -> bool:
+        deadline = time.monotonic() + timeout_s
+        while time.monotonic() < deadline:
+            if any(text in line for line in list(self.lines)):
+                return True
+            time.sleep(0.05)
+        return False
+
+    def text(self) -> str:
+        self._thread.join(10)
+        return "".join(self.lines)
+
+
 def test_quote_bus_allow_list_refuses_subscribers_from_other_addresses(tmp_path):
     """``spot_server --allow``: a subscriber from an address not on the list gets nothing, and the refusal is
     logged; one from a listed address gets the cycles."""
@@ -58,19 +81,25 @@ def test_quote_bus_allow_list_refuses_subscribers_from_other_addresses(tmp_path)
         return on_cycle
 
     listed = SpotSubscriber(f"tcp://127.0.0.1:{port}", on_cycle=counter("listed")).start()
-    other = SpotSubscriber(f"tcp://127.0.0.2;127.0.0.1:{port}", on_cycle=counter("other")).start()
+    log = StderrLog(proc)
+    other = None
     try:
         deadline = time.monotonic() + 30
+        while got["listed"] < 1:
+            assert time.monotonic() < deadline and proc.poll() is None, "no cycles for the listed subscriber"
+            time.sleep(0.1)
+        # dialled once the collector listens: a dial before that backs off up to 2 s
+        other = SpotSubscriber(f"tcp://127.0.0.2;127.0.0.1:{port}", on_cycle=counter("other")).start()
+        assert log.wait_for("refused a connection from 127.0.0.2"), log.text()[-2000:]
         while got["listed"] < 5:
             assert time.monotonic() < deadline and proc.poll() is None, "no cycles for the listed subscriber"
             time.sleep(0.1)
-        time.sleep(1.0)
     finally:
         listed.stop()
-        other.stop()
-        log = stop(proc)
-    assert got["other"] == 0 and other.stats.messages == 0
-    assert "refused a connection from 127.0.0.2" in log, log[-2000:]
+        if other is not None:
+            other.stop()
+        stop(proc)
+    assert got["other"] == 0 and other is not None and other.stats.messages == 0
 
 
 def test_bad_allow_list_is_a_usage_error(tmp_path):
@@ -122,19 +151,27 @@ def test_start_qmt_takes_the_allow_list_and_keeps_metrics_on_this_host(tmp_path)
     got = {"listed": 0, "other": 0}
     listed = SpotSubscriber(f"tcp://127.0.0.1:{port}",
                             on_cycle=lambda _c: got.__setitem__("listed", got["listed"] + 1)).start()
-    other = SpotSubscriber(f"tcp://127.0.0.2;127.0.0.1:{port}",
-                           on_cycle=lambda _c: got.__setitem__("other", got["other"] + 1)).start()
     proc = subprocess.Popen([sys.executable, "-m", "hikyuu_live.gui.start_qmt", "--ipc", "none", "--server",
                              f"tcp://127.0.0.1:{port}", "--allow", "127.0.0.1", "--metrics-port", str(mport)],
                             cwd=ROOT, env=env, stderr=subprocess.PIPE, text=True)
+    log = StderrLog(proc)
+    other = None
     try:
         deadline = time.monotonic() + 30
+        while got["listed"] < 1:
+            assert time.monotonic() < deadline and proc.poll() is None, "no cycles for the listed subscriber"
+            time.sleep(0.1)
+        # dialled once the publisher listens (a dial before it backs off up to 2 s; CI once stopped it first)
+        other = SpotSubscriber(f"tcp://127.0.0.2;127.0.0.1:{port}",
+                               on_cycle=lambda _c: got.__setitem__("other", got["other"] + 1)).start()
+        assert log.wait_for("refused a connection from 127.0.0.2"), log.text()[-2000:]
         while got["listed"] < 3:
             assert time.monotonic() < deadline and proc.poll() is None, "no cycles for the listed subscriber"
             time.sleep(0.1)
         assert metrics_reachable("127.0.0.1", mport) and not metrics_reachable("127.0.0.2", mport)
     finally:
         listed.stop()
-        other.stop()
-        log = stop(proc)
-    assert got["other"] == 0 and "refused a connection from 127.0.0.2" in log, log[-2000:]
+        if other is not None:
+            other.stop()
+        stop(proc)
+    assert got["other"] == 0 and other is not None and other.stats.messages == 0
