@@ -73,20 +73,25 @@ def hikyuu_ini(home: Path, quotation_server: str | None, ktypes: list[str], name
     return str(copy)
 
 
-def run_in_hikyuu(args: argparse.Namespace, name: str, make_system: Callable[[argparse.Namespace], Any], *,
-                  every: str = "MIN") -> int:
-    """Run the demo's system per stock in Hikyuu's own ``Strategy`` until Ctrl-C or ``--idle-exit``."""
+def _bridge(args: argparse.Namespace, name: str, ktype: Any) -> tuple[Path, Any, HikyuuBroker]:
+    """(config home, clock, bridge) of a Hikyuu-form demo's arguments: the paper account lives in the home."""
     from hikyuu_live.config import config_home
 
-    hku = hikyuu()
-    ktype = parse_ktype(every)
-    codes = [normalize_code(c) for c in split(args.codes)]
     home = config_home(args.config)
     clock: Any = MarketClock() if args.clock == "market" else LiveClock()
     broker_kw: dict[str, Any] = {}
     if args.broker == "paper":
         broker_kw["state_path"] = args.broker_state or str(home / f"paper_broker_{name}.json")
-    bridge = HikyuuBroker(args.broker, name=name, clock=clock, ktype=ktype, **broker_kw)
+    return home, clock, HikyuuBroker(args.broker, name=name, clock=clock, ktype=ktype, **broker_kw)
+
+
+def run_in_hikyuu(args: argparse.Namespace, name: str, make_system: Callable[[argparse.Namespace], Any], *,
+                  every: str = "MIN") -> int:
+    """Run the demo's system per stock in Hikyuu's own ``Strategy`` until Ctrl-C or ``--idle-exit``."""
+    hku = hikyuu()
+    ktype = parse_ktype(every)
+    codes = [normalize_code(c) for c in split(args.codes)]
+    home, clock, bridge = _bridge(args, name, ktype)
     ob = order_broker(bridge, name)  # crtOB(bridge) works too, but drops the decision's bar (see HikyuuBroker)
     cost = hku.TC_Zero()
     systems = {code: make_system(args) for code in codes}
@@ -207,17 +212,10 @@ def run_pf_in_hikyuu(args: argparse.Namespace, name: str, make_portfolio: Callab
     Hikyuu's ``Portfolio.run`` deciding, the bridge sending (Hikyuu's ``run_in_strategy(pf, ...)`` would send
     nothing: see ``hikyuu_live.bridge.portfolio``)."""
     from hikyuu_live.bridge.portfolio import INDEX, PortfolioRunner
-    from hikyuu_live.config import config_home
-
     hku = hikyuu()
     ktype = parse_ktype(every)
     codes = [normalize_code(c) for c in split(args.codes) if normalize_code(c) != INDEX]
-    home = config_home(args.config)
-    clock: Any = MarketClock() if args.clock == "market" else LiveClock()
-    broker_kw: dict[str, Any] = {}
-    if args.broker == "paper":
-        broker_kw["state_path"] = args.broker_state or str(home / f"paper_broker_{name}.json")
-    bridge = HikyuuBroker(args.broker, name=name, clock=clock, ktype=ktype, **broker_kw)
+    home, clock, bridge = _bridge(args, name, ktype)
     ktypes = list(dict.fromkeys([*split(args.ktypes), ktype.value.lower()]))
     stg = hku.Strategy([INDEX.lower(), *[c.lower() for c in codes]], ktypes, {}, name,
                        hikyuu_ini(home, args.quotation_server, ktypes, name))
